@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared settings for the suite's scripts. Sourced, not executed.
+#
+# The pinned kernel: the one Debian linux-source package whose tree provides
+# the kselftest harness, libkvm and checkpatch.pl, and the linux-image the VM
+# substrate boots by default. Change the version here and nowhere else.
+KPS_SOURCE_PKG=linux-source-6.12
+KPS_SOURCE_VERSION=6.12.117-1~deb12u1
+KPS_IMAGE_VERSION=6.12.117+deb12
+
+KPS_CACHE=${KPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-protected-state}
+
+kps_die() {
+	echo "$(basename "$0"): error: $*" >&2
+	exit 1
+}
+
+kps_log() {
+	echo "# $*" >&2
+}
+
+# Fail with one line if the cache directory cannot be used.
+kps_cache_ready() {
+	mkdir -p "$KPS_CACHE" 2>/dev/null ||
+		kps_die "cannot create cache directory $KPS_CACHE (set KPS_CACHE=DIR)"
+	[ -w "$KPS_CACHE" ] ||
+		kps_die "cache directory $KPS_CACHE is not writable (set KPS_CACHE=DIR)"
+}
+
+# apt-get download into the current directory, waiting for the dpkg lock and
+# keeping apt's sandbox warning out of the output.
+kps_apt_download() {
+	local tries=0
+	until apt-get download -q "$@" 2>apt.err >/dev/null; do
+		tries=$((tries + 1))
+		if grep -q 'Unable to locate\|Can.t select' apt.err && [ $tries -eq 1 ]; then
+			apt-get update -qq >/dev/null 2>&1 || true
+			continue
+		fi
+		if [ $tries -ge 30 ]; then
+			grep -v '^W:' apt.err >&2
+			rm -f apt.err
+			return 1
+		fi
+		sleep 2
+	done
+	rm -f apt.err
+}
