@@ -1,0 +1,182 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs the suite's test programs on the target (the host, or inside the VM
+# substrate, where only busybox is available: keep this POSIX sh) and prints a
+# marker protocol that run_kvmtests.sh turns into one KTAP stream:
+#
+#   @@ENV <banner line>             environment banner (tools/kvm_env)
+#   @@CASE <case name>              one line per selected case, all before...
+#   @@PLANDONE                      ...the first program runs
+#   @@MUTANT <name>                 the following runs use MODEL_MUTANT=<name>
+#   @@BEGIN <program>               raw kselftest harness output follows
+#   @@END <program> <rc> <seconds>
+#   @@DONE
+#
+# A case name is <program>.<fixture>.<variant>.<test>, from the harness' -l
+# listing. Selection (globs, --type) is applied here, on the target, because
+# libkvm programs cannot even list their cases without the kvm module.
+set -u
+
+root=.
+timeout=300
+list_only=0
+stop_on_fail=0
+preload=
+selects=
+vtype=
+mutants=
+progs=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--root) root=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--list-only) list_only=1 ;;
+	--preload) preload="${preload:+$preload:}$2"; shift ;;
+	--select) selects="$selects $2"; shift ;;
+	--type) vtype=$2; shift ;;
+	--mutant) mutants="$mutants $2"; shift ;;
+	--stop-on-fail) stop_on_fail=1 ;;
+	-*) echo "executor: unknown option $1" >&2; exit 2 ;;
+	*) progs="$progs $1" ;;
+	esac
+	shift
+done
+
+cd "$root" || exit 2
+tmp=$(mktemp -d /tmp/kps-exec.XXXXXX) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 143' TERM INT
+
+preload_env() {
+	if [ -n "$preload" ]; then
+		LD_PRELOAD=$preload "$@"
+	else
+		"$@"
+	fi
+}
+
+if [ -x tools/kvm_env ]; then
+	preload_env tools/kvm_env 2>&1 | sed 's/^/@@ENV /'
+fi
+
+selected() {
+	# $1 = case name, $2 = variant
+	if [ -n "$vtype" ] && [ "$2" != "$vtype" ]; then
+		return 1
+	fi
+	[ -z "$selects" ] && return 0
+	for g in $selects; do
+		# shellcheck disable=SC2254
+		case $1 in
+		$g | $g.*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# The harness prints "fixture variant test" in fixed columns (%-20s %-25s %s);
+# a new fixture starts with a non-blank first column.
+list_cases() {
+	preload_env "./$1" -l 2>&1 >/dev/null | awk -v p="$(basename "$1")" '
+		/^# FIXTURE/ || /^-----/ { next }
+		{
+			f = substr($0, 1, 20); v = substr($0, 22, 25); t = substr($0, 48)
+			gsub(/ /, "", f); gsub(/ /, "", v); gsub(/ /, "", t)
+			if (f != "") { fix = f; nv = 0; nt = 0 }
+			if (v != "") vars[fix, ++nv] = v
+			if (t != "") tests[fix, ++nt] = t
+			nvs[fix] = nv; nts[fix] = nt; order[fix] = ++seen
+		}
+		END {
+			for (fix in order) byorder[order[fix]] = fix
+			for (i = 1; i <= seen; i++) {
+				fix = byorder[i]
+				if (fix == "" || done[fix]++) continue
+				for (a = 1; a <= (nvs[fix] ? nvs[fix] : 1); a++)
+					for (b = 1; b <= nts[fix]; b++) {
+						v = nvs[fix] ? vars[fix, a] : ""
+						print p "." fix "." (v != "" ? v "." : "") \
+							tests[fix, b] "\t" fix ":" v ":" tests[fix, b] "\t" v
+					}
+			}
+		}'
+}
+
+: >"$tmp/plan"
+for p in $progs; do
+	if [ ! -x "$p" ]; then
+		echo "@@CASE $(basename "$p").missing"
+		echo "$(basename "$p").missing	-	-" >>"$tmp/plan"
+		continue
+	fi
+	list_cases "$p" >"$tmp/list" || true
+	if [ ! -s "$tmp/list" ]; then
+		# Not a harness program (or it failed to list): one case.
+		echo "$(basename "$p")	-	-" >"$tmp/list"
+	fi
+	while IFS='	' read -r name filt var; do
+		if selected "$name" "$var"; then
+			echo "@@CASE $name"
+			printf '%s\t%s\t%s\n' "$name" "$filt" "$p" >>"$tmp/plan"
+		fi
+	done <"$tmp/list"
+done
+echo "@@PLANDONE"
+[ $list_only -eq 1 ] && { echo "@@DONE"; exit 0; }
+
+now() { date +%s; }
+
+run_prog() {
+	# $1 = program; the rest of the arguments are -r filters, if any.
+	p=$1
+	shift
+	b=$(basename "$p")
+	echo "@@BEGIN $b"
+	t0=$(now)
+	if [ ! -x "$p" ]; then
+		rc=127
+	else
+		preload_env timeout -s KILL "$timeout" "./$p" "$@" </dev/null 2>&1
+		rc=$?
+	fi
+	echo "@@END $b $rc $(($(now) - t0))"
+	return $rc
+}
+
+run_all() {
+	for p in $progs; do
+		# Run the whole program when all its cases are selected, else
+		# one -r filter per selected case.
+		total=$(awk -F'\t' -v p="$p" '$3 == p' "$tmp/plan" | wc -l)
+		[ "$total" -eq 0 ] && continue
+		all=$(list_cases "$p" 2>/dev/null | wc -l)
+		if [ "$total" -eq "$all" ]; then
+			set --
+		else
+			set -- $(awk -F'\t' -v p="$p" '$3 == p { printf "-r %s ", $2 }' "$tmp/plan")
+		fi
+		run_prog "$p" "$@"
+		rc=$?
+		if [ $stop_on_fail -eq 1 ] && [ $rc -ne 0 ] && [ $rc -ne 4 ]; then
+			return 1
+		fi
+	done
+	return 0
+}
+
+if [ -z "$mutants" ]; then
+	run_all
+else
+	for m in $mutants; do
+		echo "@@MUTANT $m"
+		if [ "$m" = none ]; then
+			# The correct model runs in full.
+			(unset MODEL_MUTANT; stop_on_fail=0; run_all)
+		else
+			(MODEL_MUTANT=$m; export MODEL_MUTANT; run_all)
+		fi
+	done
+fi
+echo "@@DONE"

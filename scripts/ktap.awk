@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Turn the executor's marker protocol (see scripts/executor.sh) into one KTAP
+# stream: "TAP version 13", "# " banner lines, the plan, one "ok N name" /
+# "not ok N name [# SKIP reason]" line per case, and the summary line
+# "N passed, N failed, N skipped". Exit status 1 iff a case failed.
+#
+# Variables: banner (extra banner lines, "\n"-separated), verbose (1 keeps
+# the harness' RUN/OK chatter), infra (reason used for cases that never
+# reported because the target died), tailfile (console tail to show then).
+
+function emit(ok, name, directive,   line, st) {
+	if (reported[name]++)
+		return
+	st = !ok ? "fail" : (directive ~ /^SKIP/ ? "skip" : "pass")
+	if (mutant != "" && mutant != "none") {
+		if (st == "fail") {
+			mfails[mutant]++
+			if (mfirst[mutant] == "")
+				mfirst[mutant] = name
+		}
+		return
+	}
+	num++
+	count[st]++
+	line = (ok ? "ok " : "not ok ") num " " name
+	if (directive != "")
+		line = line " # " directive
+	print line
+	fflush()
+}
+
+function finish_prog(rc,   i, why) {
+	if (single[prog]) {
+		if (rc == 0)
+			emit(1, prog, "")
+		else if (rc == 4)
+			emit(1, prog, "SKIP " (skipwhy[prog] != "" ? skipwhy[prog] : "exit status 4 (KSFT_SKIP)"))
+		else
+			emit(0, prog, rc == 137 || rc == 124 ? "TIMEOUT" : "")
+		return
+	}
+	why = (rc == 137 || rc == 124) ? "TIMEOUT" : ""
+	for (i = 1; i <= ncases; i++)
+		if (caseprog[i] == prog && !reported[cases[i]]) {
+			if (why == "" && (mutant == "" || mutant == "none"))
+				print "# " cases[i] ": no result, " prog " exited with status " rc
+			emit(0, cases[i], why)
+		}
+}
+
+function finish_mutant(   n) {
+	if (mutant == "" || mutant == "none")
+		return
+	n = mfails[mutant] + 0
+	mresult[mutant] = n ? "killed" : "SURVIVED"
+	printf "# mutant %s: %s%s\n", mutant, mresult[mutant],
+		n ? " by " mfirst[mutant] " (" n " failing case" (n > 1 ? "s" : "") ")" : ""
+	fflush()
+	for (k in reported)
+		delete reported[k]
+}
+
+function header(   i, n, parts) {
+	print "TAP version 13"
+	n = split(banner, parts, "\n")
+	for (i = 1; i <= n; i++)
+		if (parts[i] != "")
+			print parts[i]
+	for (i = 1; i <= nenv; i++)
+		print env[i]
+	print "1.." ncases
+	fflush()
+	planned = 1
+}
+
+/^@@ENV / { env[++nenv] = substr($0, 7); next }
+/^@@CASE / {
+	c = substr($0, 8)
+	cases[++ncases] = c
+	split(c, parts, ".")
+	caseprog[ncases] = parts[1]
+	if (index(c, ".") == 0)
+		single[c] = 1
+	next
+}
+/^@@PLANDONE/ { header(); next }
+/^@@MUTANT / {
+	finish_mutant()
+	mutant = $2
+	morder[++nmut] = mutant
+	if (mutant != "none")
+		mutants_run++
+	next
+}
+/^@@BEGIN / { prog = $2; inprog = 1; next }
+/^@@END / { finish_prog($3 + 0); inprog = 0; prog = ""; next }
+/^@@DONE/ { finish_mutant(); done = 1; next }
+
+inprog && !single[prog] && /^(not )?ok [0-9]+ / {
+	ok = ($1 == "ok")
+	rest = $0
+	sub(/^(not )?ok [0-9]+ /, "", rest)
+	directive = ""
+	if ((p = index(rest, " # ")) > 0) {
+		directive = substr(rest, p + 3)
+		rest = substr(rest, 1, p - 1)
+	}
+	emit(ok, prog "." rest, directive)
+	next
+}
+
+inprog {
+	if (single[prog] && $0 ~ /^(ok|not ok) [0-9]+ .*# SKIP|^1\.\.0 # SKIP/) {
+		skipwhy[prog] = $0
+		sub(/.*# SKIP[ -]*/, "", skipwhy[prog])
+	}
+	if ($0 ~ /^TAP version/ || $0 ~ /^1\.\.[0-9]+/ || $0 ~ /^# (Totals|PASSED|FAILED):/)
+		next
+	if (!verbose && ($0 ~ /^#  RUN  / || $0 ~ /^# +OK  / || $0 ~ /^Random seed:/))
+		next
+	if (mutant != "" && mutant != "none" && !verbose)
+		next
+	print ($0 ~ /^#/ ? $0 : "# " $0)
+	fflush()
+	next
+}
+
+{ if (verbose) print ($0 ~ /^#/ ? $0 : "# " $0) }
+
+END {
+	if (!planned)
+		header()
+	if (!done) {
+		if (inprog)
+			print "# " prog ": target stopped while running"
+		for (i = 1; i <= ncases; i++)
+			if (!reported[cases[i]])
+				emit(0, cases[i], "")
+		print "# infrastructure error: " (infra != "" ? infra : "the run ended before all cases reported")
+		if (tailfile != "")
+			while ((getline l < tailfile) > 0)
+				print "# " l
+		count["fail"] += 0
+	}
+	if (mutants_run) {
+		print "# mutation table (mutant, result, first failing case)"
+		killed = 0
+		for (i = 1; i <= nmut; i++) {
+			m = morder[i]
+			if (m == "none")
+				continue
+			if (mresult[m] == "")
+				mresult[m] = done ? "SURVIVED" : "NOT RUN"
+			printf "# %-32s %-9s %s\n", m, mresult[m], mfirst[m]
+			killed += (mresult[m] == "killed")
+		}
+		printf "# mutation score: %d/%d killed\n", killed, mutants_run
+	}
+	printf "%d passed, %d failed, %d skipped\n", count["pass"], count["fail"], count["skip"]
+	if (count["fail"] || !done || (mutants_run && killed < mutants_run))
+		exit 1
+	exit 0
+}

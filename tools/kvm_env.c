@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Environment banner for run_kvmtests.sh, run on the target (host, or inside
+ * the VM substrate, under the same LD_PRELOAD libraries as the tests).
+ *
+ *   kvm_env          print "# key: value" lines
+ *   kvm_env --probe  exit 0 if a KVM_X86_DEFAULT_VM can be created, else
+ *                    print why and exit 1 (no /dev/kvm) or 2 (other error)
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <linux/psp-sev.h>
+
+static const char * const vm_type_names[] = {
+	"DEFAULT", "SW_PROTECTED", "SEV", "SEV_ES", "SNP", "TDX",
+};
+
+static int probe(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int vm;
+
+	if (kvm < 0) {
+		printf("/dev/kvm: %s\n", strerror(errno));
+		return errno == ENOENT ? 1 : 2;
+	}
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		printf("KVM_CREATE_VM(KVM_X86_DEFAULT_VM): %s\n", strerror(errno));
+		close(kvm);
+		return 2;
+	}
+	close(vm);
+	close(kvm);
+	return 0;
+}
+
+static void print_params(const char *module, const char * const *params)
+{
+	char path[128], val[64], line[512] = "";
+	int n = 0;
+
+	for (; *params; params++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s",
+			 module, *params);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(val, sizeof(val), f)) {
+			val[strcspn(val, "\n")] = 0;
+			n += snprintf(line + n, sizeof(line) - n, " %s=%s",
+				      *params, val);
+		}
+		fclose(f);
+	}
+	printf("# %s parameters:%s\n", module, n ? line : " (module not loaded)");
+}
+
+static void print_cpu(void)
+{
+	unsigned int a, b, c, d, fam, model;
+	char vendor[13] = "", brand[49] = "";
+	int i;
+
+	__cpuid(0, a, b, c, d);
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	__cpuid(1, a, b, c, d);
+	fam = (a >> 8) & 0xf;
+	model = (a >> 4) & 0xf;
+	if (fam == 0xf)
+		fam += (a >> 20) & 0xff;
+	if (fam >= 6)
+		model |= ((a >> 16) & 0xf) << 4;
+	__cpuid(0x80000000, a, b, c, d);
+	if (a >= 0x80000004) {
+		for (i = 0; i < 3; i++)
+			__cpuid(0x80000002 + i, *(unsigned int *)&brand[16 * i],
+				*(unsigned int *)&brand[16 * i + 4],
+				*(unsigned int *)&brand[16 * i + 8],
+				*(unsigned int *)&brand[16 * i + 12]);
+	}
+	printf("# cpu: %s family 0x%x model 0x%x \"%s\"\n", vendor, fam, model,
+	       brand);
+}
+
+static void print_kvm(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int types, i, n = 0;
+	char names[128] = "";
+
+	if (kvm < 0) {
+		printf("# /dev/kvm: %s\n", strerror(errno));
+		return;
+	}
+	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
+	for (i = 0; i < 32 && types > 0; i++) {
+		if (!(types & (1 << i)))
+			continue;
+		n += snprintf(names + n, sizeof(names) - n, "%s%s", n ? "|" : "",
+			      i < 6 ? vm_type_names[i] : "?");
+	}
+	printf("# /dev/kvm: api %d, KVM_CAP_VM_TYPES=0x%x (%s)\n",
+	       ioctl(kvm, KVM_GET_API_VERSION, 0), types < 0 ? 0 : types,
+	       types > 0 ? names : "capability absent: DEFAULT only");
+	close(kvm);
+}
+
+static void print_sev(void)
+{
+	struct sev_user_data_status st = { 0 };
+	struct sev_issue_cmd cmd = {
+		.cmd = SEV_PLATFORM_STATUS,
+		.data = (unsigned long)&st,
+	};
+	int fd = open("/dev/sev", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("# /dev/sev: %s\n", strerror(errno));
+		return;
+	}
+	if (ioctl(fd, SEV_ISSUE_CMD, &cmd))
+		printf("# /dev/sev: SEV_PLATFORM_STATUS failed: %s (fw error %u)\n",
+		       strerror(errno), cmd.error);
+	else
+		printf("# /dev/sev: SEV API %u.%u, firmware build %u, state %u, guests %u\n",
+		       st.api_major, st.api_minor, st.build, st.state,
+		       st.guest_count);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const char * const kvm_params[] = {
+		"tdp_mmu", "enable_pmu", "force_emulation_prefix", NULL,
+	};
+	static const char * const amd_params[] = {
+		"sev", "sev_es", "sev_snp", "nested", "npt", NULL,
+	};
+	const char *s;
+	struct utsname u;
+
+	if (argc > 1 && !strcmp(argv[1], "--probe"))
+		return probe();
+	if (argc > 1) {
+		fprintf(stderr, "kvm_env: unknown argument '%s' (accepted: --probe)\n",
+			argv[1]);
+		return 2;
+	}
+
+	uname(&u);
+	printf("# kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+	print_cpu();
+	print_params("kvm", kvm_params);
+	print_params("kvm_amd", amd_params);
+	print_params("kvm_intel", (const char * const []){ "tdx", "nested", NULL });
+	print_kvm();
+	print_sev();
+	s = getenv("LD_PRELOAD");
+	if (s && *s)
+		printf("# preload: %s\n", s);
+	return 0;
+}
