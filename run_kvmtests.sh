@@ -32,6 +32,7 @@ Usage: $(basename "$0") [options]
   --list-mutants       list the model's mutants and exit
   --with-upstream      also run upstream's sev_init2_tests, sev_smoke_test
                        and sev_migrate_tests from the kernel tree
+  --print-substrate    print the substrate that would be used, and why
   -v                   verbose: keep all harness output
   -h, --help           this help
 USAGE
@@ -44,7 +45,7 @@ bad() {
 
 selects=() preloads=() mutants=()
 vtype="" timeout=600 substrate="" kernel=$KPS_IMAGE_VERSION
-list=0 model=0 verbose=0 upstream=0 list_mutants=0
+list=0 model=0 verbose=0 upstream=0 list_mutants=0 print_substrate=0
 
 need_arg() {
 	[ $# -ge 2 ] && [ -n "$2" ] || bad "option $1 needs a value"
@@ -76,9 +77,10 @@ while [ $# -gt 0 ]; do
 	--mutant) need_arg "$@"; mutants+=("$2"); model=1; shift ;;
 	--list-mutants) list_mutants=1 ;;
 	--with-upstream) upstream=1 ;;
+	--print-substrate) print_substrate=1 ;;
 	-v) verbose=1 ;;
 	-h | --help) usage; exit 0 ;;
-	*) bad "unknown option '$1' (accepted: --list -t --type --timeout --host --vm --kernel --model --preload --mutant --list-mutants --with-upstream -v -h)" ;;
+	*) bad "unknown option '$1' (accepted: --list -t --type --timeout --host --vm --kernel --model --preload --mutant --list-mutants --with-upstream --print-substrate -v -h)" ;;
 	esac
 	shift
 done
@@ -135,6 +137,11 @@ if [ -z "$substrate" ]; then
 		substrate=vm
 		reason="host: $why"
 	fi
+fi
+
+if [ $print_substrate -eq 1 ]; then
+	echo "$substrate${reason:+ ($reason)}"
+	exit 0
 fi
 
 banner="# kernel tree: $tree"

@@ -57,8 +57,6 @@ function finish_mutant(   n) {
 	printf "# mutant %s: %s%s\n", mutant, mresult[mutant],
 		n ? " by " mfirst[mutant] " (" n " failing case" (n > 1 ? "s" : "") ")" : ""
 	fflush()
-	for (k in reported)
-		delete reported[k]
 }
 
 function header(   i, n, parts) {
@@ -87,6 +85,8 @@ function header(   i, n, parts) {
 /^@@PLANDONE/ { header(); next }
 /^@@MUTANT / {
 	finish_mutant()
+	for (k in reported)
+		delete reported[k]
 	mutant = $2
 	morder[++nmut] = mutant
 	if (mutant != "none")

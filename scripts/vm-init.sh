@@ -26,7 +26,11 @@ mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
 exec 3<>/dev/ttyS1
 stty raw -echo <&3
 
+# Progress and diagnostics go to the kernel console (fd 1 and 2 of init),
+# so that the console tail vm.sh shows on failures says how far /init got.
 infra() {
+	echo "kps-init: error: $*"
+	dmesg | tail -n 15
 	echo "@@KPS-INFRA $*" >&3
 	sync
 	poweroff -f
@@ -51,17 +55,23 @@ while [ ! -c /dev/kvm ]; do
 	sleep 0.1
 done
 
+echo "kps-init: modules: $(tr '\n' ' ' </kps/modules 2>/dev/null)"
+dmesg | grep -E 'kvm|SVM' | tail -n 5
+
 [ -r /kps/run.conf ] || infra "payload archive has no /kps/run.conf"
 [ -d /suite ] || infra "payload archive has no /suite"
 export HOME=/root KPS_SUBSTRATE=vm
+# shellcheck source=/dev/null
 . /kps/run.conf
 cd /suite || infra "cannot cd /suite"
 
 read -r up _ </proc/uptime
+echo "kps-init: running $* at uptime $up"
 echo "@@KPS-START $up" >&3
 # A subshell, so that even a shell builtin cannot end PID 1.
 ("$@") </dev/null >&3 2>&3
 rc=$?
+echo "kps-init: exit status $rc"
 # Leading newline: the command's last line may lack one; vm.sh drops the
 # empty line this adds otherwise.
 printf '\n@@KPS-EXIT %d\n' "$rc" >&3

@@ -22,6 +22,7 @@
 # 2 on bad usage.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
 . "$here/common.sh"
 
 USAGE="usage: vm.sh [--kernel VERSION] [--kernel-image BZIMAGE [--modules DIR]] [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]... PAYLOAD_DIR -- COMMAND [ARGS...]"
@@ -30,7 +31,7 @@ BASE_RECIPE=1
 CMDLINE="console=ttyS0 quiet panic=-1 tsc=reliable"
 # Single-threaded TCG: MTTCG with 2 vCPUs randomly panics the guest on VM
 # create/destroy (int3 in __schedule); -cpu max gives x86-64-v2, SVM and NPT.
-QEMU_CPU=(-accel tcg,thread=single -cpu max -smp 2 -m 2G)
+QEMU_CPU=(-accel 'tcg,thread=single' -cpu max -smp 2 -m 2G)
 
 tmp=
 qpid=
@@ -53,6 +54,7 @@ vm_fail() {
 	exit "$rc"
 }
 
+# shellcheck disable=SC2317 # called from traps
 cleanup() {
 	if [ -n "$qpid" ]; then
 		kill -TERM "$qpid" 2>/dev/null || true
@@ -66,6 +68,7 @@ cleanup() {
 	tmp=
 }
 
+# shellcheck disable=SC2317 # called from traps
 on_signal() {
 	trap - INT TERM HUP
 	echo "# vm: interrupted by SIG$1" >&2
@@ -118,8 +121,9 @@ fetch_kernel() {
 			echo "vm.sh: error: unknown kernel version '$ver': apt has no $pkg (known: $(known_versions))" >&2
 			exit 2
 		fi
-		mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ] ||
+		if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ]; then
 			vm_fail 125 "cache directory $dir is not writable (set KPS_CACHE=DIR)"
+		fi
 		exec 9>"$dir/.lock"
 		flock 9
 		if [ ! -f "$dir/.ready" ]; then
@@ -135,8 +139,9 @@ fetch_kernel() {
 			# Newer packages ship usr/lib/modules; depmod -b wants lib/modules.
 			[ -d "$dir/root/lib/modules" ] || ln -s usr/lib "$dir/root/lib"
 			kver=$(ls "$dir/root/lib/modules")
-			[ -n "$kver" ] && [ -f "$dir/root/boot/vmlinuz-$kver" ] ||
+			if [ -z "$kver" ] || [ ! -f "$dir/root/boot/vmlinuz-$kver" ]; then
 				vm_fail 125 "$pkg has no boot/vmlinuz-* and lib/modules/*"
+			fi
 			depmod -b "$dir/root" "$kver" ||
 				vm_fail 125 "depmod -b $dir/root $kver failed"
 			echo "$kver" >"$dir/release"
@@ -214,7 +219,7 @@ shq() {
 # The per-run archive: PAYLOAD_DIR at /suite, the shared libraries (and ELF
 # interpreter) its ELF files need at their host paths, /kps/run.conf.
 build_payload() {
-	local out=$1 stage=$tmp/payload f magic line lib cur= real preal libc=
+	local out=$1 stage=$tmp/payload f magic line lib cur='' real preal libc=''
 	local -a elfs=() libs=()
 	preal=$(cd "$payload" && pwd -P)
 	mkdir -p "$stage/kps"
@@ -305,7 +310,9 @@ done
 [ $# -ge 1 ] || usage_error "PAYLOAD_DIR missing"
 payload=$1
 shift
-[ $# -ge 1 ] && [ "$1" = -- ] || usage_error "expected -- after PAYLOAD_DIR"
+if [ $# -eq 0 ] || [ "$1" != -- ]; then
+	usage_error "expected -- after PAYLOAD_DIR"
+fi
 shift
 [ $# -ge 1 ] || usage_error "COMMAND missing after --"
 command=("$@")
@@ -362,7 +369,7 @@ kps_log "vm: kernel $label, qemu ${qver:-?}, tcg single-thread, -cpu max -smp 2 
 t0=$(now_us)
 build_payload "$tmp/payload.cpio.gz"
 cat "$base" "$tmp/payload.cpio.gz" >"$tmp/initrd"
-kps_log "vm: payload $(($(stat -c %s "$tmp/payload.cpio.gz") / 1024)) KiB packed in $(secs "$t0" "$(now_us)")s"
+kps_log "vm: payload $(($(stat -c %s "$tmp/payload.cpio.gz") / 1024)) KiB packed in $((($(now_us) - t0) / 1000))ms"
 
 # --- boot ---
 # ttyS0 (kernel console) -> log file; ttyS1 (command output) -> a FIFO read

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# run_kvmtests.sh: bad options give one line and exit status 2.
+. "$(dirname "$0")/lib.sh"
+R=$SUITE/run_kvmtests.sh
+
+bad_option() {
+	local name=$1 pattern=$2 out rc
+	shift 2
+	out=$("$R" "$@" 2>&1 >/dev/null)
+	rc=$?
+	t_eq "$name: exit status" 2 "$rc"
+	t_eq "$name: one line" 1 "$(wc -l <<<"$out")"
+	t_match "$name: message" "$pattern" "$out"
+}
+
+bad_option "unknown option" "unknown option '--bogus'.*accepted: --list" --bogus
+bad_option "unknown type" "unknown --type 'sev-es'.*default, sw_protected, sev, sev_es, snp, tdx" --type sev-es
+bad_option "missing type" "needs a value" --type
+bad_option "bad timeout" "positive number of seconds" --timeout 0
+bad_option "bad timeout text" "positive number of seconds" --timeout ten
+bad_option "bad kernel" "Debian kernel version" --kernel latest
+bad_option "missing preload" "no such file" --preload /nonexistent.so
+bad_option "missing -t value" "needs a value" -t
+
+out=$("$R" -h 2>&1)
+t_eq "help: exit status" 0 "$?"
+t_match "help lists --type values" "default\|sw_protected\|sev\|sev_es\|snp\|tdx" "$out"
+t_done
