@@ -85,7 +85,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-# Set up: the kernel tree and the build (make prints the tree in use).
+# Set up: packages, the kernel tree and the build.
+"$SUITE/scripts/setup.sh" build || exit 1
 buildlog=$(mktemp)
 trap 'rm -f "$buildlog"' EXIT
 if ! make -C "$SUITE" -j"$(nproc)" all >"$buildlog" 2>&1; then
@@ -139,6 +140,9 @@ if [ -z "$substrate" ]; then
 	fi
 fi
 
+if [ "$substrate" = vm ] && [ $print_substrate -eq 0 ]; then
+	"$SUITE/scripts/setup.sh" vm || exit 1
+fi
 if [ $print_substrate -eq 1 ]; then
 	echo "$substrate${reason:+ ($reason)}"
 	exit 0

@@ -10,7 +10,7 @@
 #   @@PLANDONE                      ...the first program runs
 #   @@MUTANT <name>                 the following runs use MODEL_MUTANT=<name>
 #   @@BEGIN <program>               raw kselftest harness output follows
-#   @@END <program> <rc> <seconds>
+#   @@END <program> <rc> <seconds, 2 decimals>
 #   @@DONE
 #
 # A case name is <program>.<fixture>.<variant>.<test>, from the harness' -l
@@ -126,7 +126,8 @@ done
 echo "@@PLANDONE"
 [ $list_only -eq 1 ] && { echo "@@DONE"; exit 0; }
 
-now() { date +%s; }
+# Centiseconds since boot: works with busybox and on the host alike.
+now() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
 
 run_prog() {
 	# $1 = program; the rest of the arguments are -r filters, if any.
@@ -141,7 +142,8 @@ run_prog() {
 		preload_env timeout -s KILL "$timeout" "./$p" "$@" </dev/null 2>&1
 		rc=$?
 	fi
-	echo "@@END $b $rc $(($(now) - t0))"
+	t1=$(($(now) - t0))
+	echo "@@END $b $rc $((t1 / 100)).$(printf %02d $((t1 % 100)))"
 	return $rc
 }
 
