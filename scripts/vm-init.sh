@@ -46,16 +46,17 @@ if [ -s /kps/modules ]; then
 	done </kps/modules
 fi
 
+mods=$(tr '\n' ' ' </kps/modules 2>/dev/null)
 # devtmpfs creates the node when kvm registers its misc device; allow a
 # moment in case that is asynchronous.
 i=0
 while [ ! -c /dev/kvm ]; do
 	i=$((i + 1))
-	[ $i -le 20 ] || infra "no /dev/kvm after loading $(tr '\n' ' ' </kps/modules 2>/dev/null)"
+	[ $i -le 20 ] || infra "no /dev/kvm after loading ${mods:-no modules (kernel without KVM_AMD=y?)}"
 	sleep 0.1
 done
 
-echo "kps-init: modules: $(tr '\n' ' ' </kps/modules 2>/dev/null)"
+echo "kps-init: modules: ${mods:-none}"
 dmesg | grep -E 'kvm|SVM' | tail -n 5
 
 [ -r /kps/run.conf ] || infra "payload archive has no /kps/run.conf"

@@ -22,7 +22,7 @@
 # 2 on bad usage.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 
 USAGE="usage: vm.sh [--kernel VERSION] [--kernel-image BZIMAGE [--modules DIR]] [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]... PAYLOAD_DIR -- COMMAND [ARGS...]"
@@ -70,10 +70,13 @@ cleanup() {
 
 # shellcheck disable=SC2317 # called from traps
 on_signal() {
-	trap - INT TERM HUP
+	trap - INT TERM HUP PIPE
 	echo "# vm: interrupted by SIG$1" >&2
 	cleanup
-	[ "$1" = INT ] && exit 130
+	case $1 in
+	INT) exit 130 ;;
+	PIPE) exit 141 ;;
+	esac
 	exit 143
 }
 
@@ -97,7 +100,8 @@ kernel_package() {
 
 known_versions() {
 	apt-cache pkgnames linux-image- 2>/dev/null |
-		sed -n 's/^linux-image-\(.*\)-amd64-unsigned$/\1/p' | sort -V | tr '\n' ' '
+		sed -n 's/^linux-image-\([0-9.]*\(+deb[0-9]*\|-[0-9]*\)\)-amd64-unsigned$/\1/p' |
+		sort -V | tr '\n' ' ' | sed 's/ $//'
 }
 
 # Is $1 in apt's lists? Refresh them once if not (the mirror moves on).
@@ -197,7 +201,7 @@ build_base() {
 
 # Cached base initramfs of a fetched kernel, keyed by /init's content.
 cached_base() {
-	local key dir
+	local key dir t0
 	key=$({ echo "$BASE_RECIPE"; cat "$here/vm-init.sh"; } | sha1sum | cut -c1-12)
 	dir=$(dirname "$kroot")
 	base=$dir/base-$key.cpio.gz
@@ -205,8 +209,10 @@ cached_base() {
 	exec 9>"$dir/.lock"
 	flock 9
 	if [ ! -f "$base" ]; then
+		t0=$(now_us)
 		rm -f "$dir"/base-*.cpio.gz
 		build_base "$kroot" "$kver" "$base"
+		kps_log "vm: base initramfs $(($(stat -c %s "$base") / 1024)) KiB built in $(secs "$t0" "$(now_us)")s"
 	fi
 	exec 9>&-
 }
@@ -234,7 +240,8 @@ build_payload() {
 		while IFS= read -r line; do
 			case $line in
 			$'\t'*'=> not found'*)
-				vm_fail 125 "bad payload: ${cur:-${elfs[0]}} needs ${line//[$'\t ']/} (not found on the host)" ;;
+				lib=${line#$'\t'}
+				vm_fail 125 "bad payload: ${cur:-${elfs[0]}} needs ${lib%% =>*}, not found on the host" ;;
 			$'\t'*/*' (0x'*)
 				lib=${line#*/}
 				lib=/${lib%% (0x*}
@@ -335,6 +342,8 @@ trap cleanup EXIT
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
+# A reader that went away (vm.sh ... | head) must not leave qemu running.
+trap 'on_signal PIPE' PIPE
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kps-vm.XXXXXX")
 
 # --- kernel and base initramfs ---
