@@ -81,35 +81,25 @@ int kps_create_vm_raw(unsigned long type);
 /*
  * Probe /dev/kvm.  Returns 0 when it opens, 1 when it does not exist
  * (a skip), -1 for any other error (a failure); why receives the text,
- * e.g. "/dev/kvm: No such file or directory".
+ * e.g. "/dev/kvm: No such file or directory".  In FIXTURE_SETUP:
+ *	r = kps_kvm_probe(why, sizeof(why));
+ *	if (r > 0)
+ *		SKIP(return, "%s", why);
+ *	ASSERT_EQ(0, r) TH_LOG("%s", why);
  */
 int kps_kvm_probe(char *why, size_t len);
-
-/*
- * Use in FIXTURE_SETUP or a TEST_F body: skip when /dev/kvm is missing,
- * fail on any other open error (EACCES, ...).
- */
-#define KPS_REQUIRE_KVM() do {						\
-	char __why[128];						\
-	int __r = kps_kvm_probe(__why, sizeof(__why));			\
-									\
-	if (__r > 0)							\
-		SKIP(return, "%s", __why);				\
-	ASSERT_EQ(0, __r) {						\
-		TH_LOG("setup: %s", __why);				\
-	}								\
-} while (0)
 
 /* "EINVAL", "EFAULT", ...; "E<n>" for an errno without a name here. */
 const char *kps_errno_name(int err);
 
 /* Canary buffers: byte i of the pattern depends on seed and i. */
 #define KPS_CANARY_SEED		0xa5
+#define KPS_CANARY_SEED2	0x5a
 
-uint8_t kps_canary_byte(uint8_t seed, size_t i);
-void kps_canary_fill(void *buf, size_t len, uint8_t seed);
+__u8 kps_canary_byte(__u8 seed, size_t i);
+void kps_canary_fill(void *buf, size_t len, __u8 seed);
 /* Offset of the first byte that differs from the pattern, or -1. */
-ssize_t kps_canary_check(const void *buf, size_t len, uint8_t seed);
+ssize_t kps_canary_check(const void *buf, size_t len, __u8 seed);
 /* Offset of the first differing byte of a and b, or -1. */
 ssize_t kps_memdiff(const void *a, const void *b, size_t len);
 

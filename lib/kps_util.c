@@ -184,30 +184,29 @@ const char *kps_errno_name(int err)
 	case ENOTTY:	return "ENOTTY";
 	case ENOSPC:	return "ENOSPC";
 	case ERANGE:	return "ERANGE";
-	case ENOSYS:	return "ENOSYS";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	}
 	snprintf(other, sizeof(other), "E%d", err);
 	return other;
 }
 
-uint8_t kps_canary_byte(uint8_t seed, size_t i)
+__u8 kps_canary_byte(__u8 seed, size_t i)
 {
-	return (uint8_t)(seed ^ (i * 0x9d) ^ (i >> 8));
+	return (__u8)(seed ^ (i * 0x9d) ^ (i >> 8));
 }
 
-void kps_canary_fill(void *buf, size_t len, uint8_t seed)
+void kps_canary_fill(void *buf, size_t len, __u8 seed)
 {
-	uint8_t *p = buf;
+	__u8 *p = buf;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		p[i] = kps_canary_byte(seed, i);
 }
 
-ssize_t kps_canary_check(const void *buf, size_t len, uint8_t seed)
+ssize_t kps_canary_check(const void *buf, size_t len, __u8 seed)
 {
-	const uint8_t *p = buf;
+	const __u8 *p = buf;
 	size_t i;
 
 	for (i = 0; i < len; i++)
@@ -218,7 +217,7 @@ ssize_t kps_canary_check(const void *buf, size_t len, uint8_t seed)
 
 ssize_t kps_memdiff(const void *a, const void *b, size_t len)
 {
-	const uint8_t *pa = a, *pb = b;
+	const __u8 *pa = a, *pb = b;
 	size_t i;
 
 	for (i = 0; i < len; i++)

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vm_types_test - KVM_CREATE_VM type values and the per-VM capabilities of
+ * each VM type.
+ *
+ * For every type 0..5 and for out-of-range values, KVM_CREATE_VM succeeds
+ * iff KVM_CAP_VM_TYPES has the type's bit (a kernel without the capability
+ * accepts type 0 only) and fails with exactly -1/EINVAL otherwise (6.12
+ * arch/x86/kvm/x86.c:4174 kvm_is_vm_type_supported(), 11959-11960).  Each
+ * creatable type reports the per-VM capabilities that follow from its
+ * has_private_mem / has_protected_state (spec section 4), and for the SEV
+ * types KVM_GET_SUPPORTED_CPUID 0x8000001F agrees with KVM_CAP_VM_TYPES.
+ * Expectations are derived from the type's properties, never from the host.
+ */
+#include <errno.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "kvm_util.h"
+#include "processor.h"
+
+#include "kps_util.h"
+
+/* 6.18 uapi; unknown to 6.12, where KVM_CHECK_EXTENSION gives 0. */
+#ifndef KVM_CAP_GUEST_MEMFD_FLAGS
+#define KVM_CAP_GUEST_MEMFD_FLAGS	244
+#endif
+#ifndef GUEST_MEMFD_FLAG_MMAP
+#define GUEST_MEMFD_FLAG_MMAP		BIT_ULL(0)
+#endif
+
+/* Skip when /dev/kvm is missing, fail on any other open error. */
+static bool kvm_ok(struct __test_metadata *_metadata)
+{
+	char why[128];
+	int r = kps_kvm_probe(why, sizeof(why));
+
+	if (r > 0)
+		SKIP(return false, "%s", why);
+	ASSERT_EQ(0, r) {
+		TH_LOG("setup: %s", why);
+	}
+	return true;
+}
+
+static const char *tname(unsigned long type)
+{
+	const char *name = kps_vm_type_name(type);
+
+	return name ? name : "out-of-range";
+}
+
+/* 6.12 x86.c:4174 kvm_is_vm_type_supported(): type < 32 && bit set */
+static bool advertised(unsigned long mask, unsigned long type)
+{
+	return type < 32 && (mask & (1UL << type));
+}
+
+/*
+ * KVM_CREATE_VM(type): a VM fd iff the type is advertised, else exactly
+ * -1/EINVAL.  An advertised SEV type implies an AMD host and TDX an Intel
+ * host (spec 1.2: SVM advertises only 0-4, VMX only 0, 1, 5).
+ */
+static void check_create(struct __test_metadata *_metadata,
+			 unsigned long type, unsigned long mask)
+{
+	char types[96], what[48], msg[256];
+	int fd, err, r;
+
+	kps_vm_types_str(mask, types, sizeof(types));
+	snprintf(what, sizeof(what), "KVM_CREATE_VM(%#lx)", type);
+	fd = kps_create_vm_raw(type);
+	err = errno;
+	if (!advertised(mask, type)) {
+		kps_fmt_result(msg, sizeof(msg), what, tname(type), "create",
+			       -1, EINVAL, fd, err, -1);
+		if (fd >= 0)
+			close(fd);
+		/* 6.12 x86.c:11959-11960: unsupported type -> -EINVAL */
+		ASSERT_EQ(-1, fd) {
+			TH_LOG("%s; KVM_CAP_VM_TYPES=%#lx (%s)", msg, mask, types);
+		}
+		ASSERT_EQ(EINVAL, err) {
+			TH_LOG("%s; KVM_CAP_VM_TYPES=%#lx (%s)", msg, mask, types);
+		}
+		return;
+	}
+
+	/* 6.12 x86.c:4174: advertised types are accepted */
+	ASSERT_LE(0, fd) {
+		TH_LOG("%s: expected a VM fd, seen ret=%d errno=%s; KVM_CAP_VM_TYPES=%#lx (%s)",
+		       what, fd, kps_errno_name(err), mask, types);
+	}
+	/* 6.12 x86.c:4387-4388: KVM_CAP_VM_TYPES does not depend on the VM */
+	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
+	close(fd);
+	if (kps_kvm_cap(KVM_CAP_VM_TYPES) > 0)
+		ASSERT_EQ((long)mask, r) {
+			TH_LOG("KVM_CAP_VM_TYPES on a %s VM fd %#x, on /dev/kvm %#lx",
+			       tname(type), r, mask);
+		}
+
+	if (type >= KVM_X86_SEV_VM && type <= KVM_X86_SNP_VM)
+		ASSERT_TRUE(host_cpu_is_amd) {
+			TH_LOG("KVM_CAP_VM_TYPES=%#lx (%s): %s on non-AMD",
+			       mask, types, tname(type));
+		}
+	if (type == KVM_X86_TDX_VM)
+		ASSERT_TRUE(host_cpu_is_intel) {
+			TH_LOG("KVM_CAP_VM_TYPES=%#lx (%s): tdx on non-Intel",
+			       mask, types);
+		}
+}
+
+FIXTURE(vm_type) {
+	unsigned long mask;
+	int vm_fd;
+};
+
+FIXTURE_VARIANT(vm_type) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(vm_type, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(vm_type, sw_protected) {
+	.type = KVM_X86_SW_PROTECTED_VM,
+};
+
+FIXTURE_VARIANT_ADD(vm_type, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(vm_type, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(vm_type, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(vm_type, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(vm_type)
+{
+	long mask;
+
+	self->vm_fd = -1;
+	if (!kvm_ok(_metadata))
+		return;
+	mask = kps_supported_vm_types();
+	ASSERT_LE(0, mask) {
+		TH_LOG("KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) on /dev/kvm: errno=%s",
+		       kps_errno_name(errno));
+	}
+	self->mask = mask;
+}
+
+FIXTURE_TEARDOWN(vm_type)
+{
+	if (self->vm_fd >= 0)
+		close(self->vm_fd);
+}
+
+TEST_F(vm_type, create)
+{
+	check_create(_metadata, variant->type, self->mask);
+}
+
+/*
+ * Create the VM (skip if the type is not advertised) and read a capability
+ * on its fd.  Returns false after a skip.
+ */
+static bool vm_cap(struct __test_metadata *_metadata, unsigned long mask,
+		   int *vm_fd, unsigned long type, long cap,
+		   const char *cap_name, int *val)
+{
+	char why[160];
+
+	if (!advertised(mask, type))
+		SKIP(return false, "%s",
+		     kps_vm_type_absent(type, mask, why, sizeof(why)));
+	*vm_fd = kps_create_vm_raw(type);
+	ASSERT_LE(0, *vm_fd) {
+		TH_LOG("KVM_CREATE_VM(%s): errno=%s", tname(type),
+		       kps_errno_name(errno));
+	}
+	*val = ioctl(*vm_fd, KVM_CHECK_EXTENSION, cap);
+	ASSERT_LE(0, *val) {
+		TH_LOG("KVM_CHECK_EXTENSION(%s) on a %s VM fd: ret=%d errno=%s",
+		       cap_name, tname(type), *val, kps_errno_name(errno));
+	}
+	return true;
+}
+
+#define CAP_MSG(cap, exp, seen, why)					\
+	TH_LOG("KVM_CHECK_EXTENSION(%s) on a %s VM fd: expected %d (%s), seen %d", \
+	       #cap, tname(variant->type), (int)(exp), why, seen)
+
+TEST_F(vm_type, cap_sync_regs)
+{
+	const struct kps_vm_type *t = kps_vm_type(variant->type);
+	int exp, val;
+
+	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_SYNC_REGS,
+		    "KVM_CAP_SYNC_REGS", &val))
+		return;
+	/*
+	 * 6.12 x86.c:4179-4182, 4291-4292: has_protected_state ? 0 :
+	 * KVM_SYNC_X86_VALID_FIELDS (since 6.12.25; earlier kernels give 7 on
+	 * every type, an expected failure kept outside KTAP).
+	 */
+	exp = t->protected_state ? 0 : KVM_SYNC_X86_VALID_FIELDS;
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_SYNC_REGS, exp, val, t->protected_state ?
+			"has_protected_state" : "REGS|SREGS|EVENTS");
+	}
+}
+
+TEST_F(vm_type, cap_readonly_mem)
+{
+	const struct kps_vm_type *t = kps_vm_type(variant->type);
+	int exp, val;
+
+	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_READONLY_MEM,
+		    "KVM_CAP_READONLY_MEM", &val))
+		return;
+	/* 6.12 x86.c:4390-4391, kvm_host.h:2243: !has_protected_state */
+	exp = !t->protected_state;
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_READONLY_MEM, exp, val,
+			"!has_protected_state");
+	}
+}
+
+TEST_F(vm_type, cap_multi_address_space)
+{
+	const struct kps_vm_type *t = kps_vm_type(variant->type);
+	int dev, exp, val;
+
+	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type,
+		    KVM_CAP_MULTI_ADDRESS_SPACE, "KVM_CAP_MULTI_ADDRESS_SPACE",
+		    &val))
+		return;
+	dev = kps_kvm_cap(KVM_CAP_MULTI_ADDRESS_SPACE);
+	ASSERT_LE(0, dev);
+	/*
+	 * 6.12 kvm_main.c:4935-4940, kvm_host.h:2291-2294: without
+	 * CONFIG_KVM_SMM (/dev/kvm 0) the cap is absent on every fd; else
+	 * kvm_arch_nr_memslot_as_ids() = has_private_mem ? 1 : 2.
+	 */
+	exp = dev == 0 ? 0 : t->private_mem ? 1 : dev;
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_MULTI_ADDRESS_SPACE, exp, val, dev == 0 ?
+			"/dev/kvm reports 0 (no CONFIG_KVM_SMM)" :
+			t->private_mem ? "has_private_mem: no SMM space" :
+			"the /dev/kvm value");
+	}
+}
+
+TEST_F(vm_type, cap_guest_memfd)
+{
+	const struct kps_vm_type *t = kps_vm_type(variant->type);
+	int dev, flags, exp, val;
+
+	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_GUEST_MEMFD,
+		    "KVM_CAP_GUEST_MEMFD", &val))
+		return;
+	dev = kps_kvm_cap(KVM_CAP_GUEST_MEMFD);
+	ASSERT_LE(0, dev);
+	flags = ioctl(self->vm_fd, KVM_CHECK_EXTENSION,
+		      KVM_CAP_GUEST_MEMFD_FLAGS);
+	ASSERT_LE(0, flags);
+	/*
+	 * 6.12 kvm_main.c:4966-4968: !kvm || kvm_arch_has_private_mem(kvm),
+	 * absent (0) without CONFIG_KVM_PRIVATE_MEM.  Kernels whose
+	 * guest_memfd also backs shared memory (6.18+: the VM reports
+	 * KVM_CAP_GUEST_MEMFD_FLAGS with GUEST_MEMFD_FLAG_MMAP) offer it to
+	 * every VM.
+	 */
+	exp = dev && (t->private_mem || (flags & GUEST_MEMFD_FLAG_MMAP));
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_GUEST_MEMFD, exp, val, !dev ?
+			"/dev/kvm reports 0" : t->private_mem ?
+			"has_private_mem" : (flags & GUEST_MEMFD_FLAG_MMAP) ?
+			"GUEST_MEMFD_FLAG_MMAP on this VM" :
+			"no private memory, no GUEST_MEMFD_FLAG_MMAP");
+	}
+}
+
+TEST_F(vm_type, cap_memory_attributes)
+{
+	const struct kps_vm_type *t = kps_vm_type(variant->type);
+	int dev, exp, val;
+
+	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_MEMORY_ATTRIBUTES,
+		    "KVM_CAP_MEMORY_ATTRIBUTES", &val))
+		return;
+	dev = kps_kvm_cap(KVM_CAP_MEMORY_ATTRIBUTES);
+	ASSERT_LE(0, dev);
+	/*
+	 * 6.12 kvm_main.c:2403-2410, 4963-4964: PRIVATE iff has_private_mem,
+	 * absent (0) without CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES.
+	 */
+	exp = dev && t->private_mem ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_MEMORY_ATTRIBUTES, exp, val, !dev ?
+			"/dev/kvm reports 0" : t->private_mem ?
+			"has_private_mem: PRIVATE" : "no private memory");
+	}
+}
+
+TEST_F(vm_type, cap_pre_fault_memory)
+{
+	int dev, val;
+
+	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_PRE_FAULT_MEMORY,
+		    "KVM_CAP_PRE_FAULT_MEMORY", &val))
+		return;
+	dev = kps_kvm_cap(KVM_CAP_PRE_FAULT_MEMORY);
+	ASSERT_LE(0, dev);
+	/* 6.12 x86.c:4266-4267: r = tdp_enabled, the same for every VM */
+	ASSERT_EQ(dev, val) {
+		CAP_MSG(KVM_CAP_PRE_FAULT_MEMORY, dev, val,
+			"the /dev/kvm value (tdp_enabled)");
+	}
+}
+
+/* Values that are no VM type (of 6.12 or UP). */
+FIXTURE(unknown_vm_type) {
+	unsigned long mask;
+};
+
+FIXTURE_VARIANT(unknown_vm_type) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_6) {
+	.type = 6,
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_31) {
+	.type = 31,
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_32) {
+	.type = 32,
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_2_pow_31) {
+	.type = 0x80000000UL,
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_2_pow_32) {
+	.type = 0x100000000UL,
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_ulong_max) {
+	.type = ~0UL,
+};
+
+FIXTURE_SETUP(unknown_vm_type)
+{
+	long mask;
+
+	if (!kvm_ok(_metadata))
+		return;
+	mask = kps_supported_vm_types();
+	ASSERT_LE(0, mask);
+	self->mask = mask;
+}
+
+FIXTURE_TEARDOWN(unknown_vm_type)
+{
+}
+
+/* 6.12 x86.c:4174: 32 and above are never supported (no u32 wrap) */
+TEST_F(unknown_vm_type, create)
+{
+	check_create(_metadata, variant->type, self->mask);
+}
+
+/* KVM_GET_SUPPORTED_CPUID 0x8000001F.EAX bit vs the KVM_CAP_VM_TYPES bit. */
+FIXTURE(vm_type_cpuid) {
+	unsigned long mask;
+};
+
+FIXTURE_VARIANT(vm_type_cpuid) {
+	unsigned long type;
+	unsigned int eax_bit;
+	const char *feature;
+};
+
+FIXTURE_VARIANT_ADD(vm_type_cpuid, sev) {
+	.type = KVM_X86_SEV_VM,
+	.eax_bit = 1,
+	.feature = "SEV",
+};
+
+FIXTURE_VARIANT_ADD(vm_type_cpuid, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+	.eax_bit = 3,
+	.feature = "SEV-ES",
+};
+
+FIXTURE_VARIANT_ADD(vm_type_cpuid, snp) {
+	.type = KVM_X86_SNP_VM,
+	.eax_bit = 4,
+	.feature = "SEV-SNP",
+};
+
+FIXTURE_SETUP(vm_type_cpuid)
+{
+	long mask;
+
+	if (!kvm_ok(_metadata))
+		return;
+	mask = kps_supported_vm_types();
+	ASSERT_LE(0, mask);
+	self->mask = mask;
+}
+
+FIXTURE_TEARDOWN(vm_type_cpuid)
+{
+}
+
+/*
+ * 6.12 sev.c:2975-2986 sets the VM type bits from sev_enabled /
+ * sev_es_enabled / sev_snp_enabled, and svm_set_cpu_caps() the CPUID bits
+ * from the same flags: a disagreement is a FAIL (as in sev_init2_tests).
+ */
+TEST_F(vm_type_cpuid, cpuid_agrees)
+{
+	const struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid();
+	__u32 eax = 0;
+	bool in_cpuid, in_types;
+	char types[96];
+	int i;
+
+	for (i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 0x8000001f &&
+		    cpuid->entries[i].index == 0)
+			eax = cpuid->entries[i].eax;
+	in_cpuid = eax & (1U << variant->eax_bit);
+	in_types = advertised(self->mask, variant->type);
+	kps_vm_types_str(self->mask, types, sizeof(types));
+	ASSERT_EQ(in_cpuid, in_types) {
+		TH_LOG("CPUID 0x8000001F.EAX=%#x (%s bit %u = %d), but VM_TYPES=%#lx (%s) %s %s",
+		       eax, variant->feature, variant->eax_bit, in_cpuid,
+		       self->mask, types, in_types ? "has" : "lacks",
+		       kps_vm_types[variant->type].uapi);
+	}
+}
+
+TEST_HARNESS_MAIN
