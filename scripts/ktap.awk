@@ -94,7 +94,14 @@ function header(   i, n, parts) {
 	next
 }
 /^@@BEGIN / { prog = $2; inprog = 1; next }
-/^@@END / { finish_prog($3 + 0); inprog = 0; prog = ""; next }
+/^@@END / {
+	finish_prog($3 + 0)
+	if (mutant == "" || mutant == "none")
+		print "# " prog ": exit status " $3 ", " $4 " s"
+	inprog = 0
+	prog = ""
+	next
+}
 /^@@DONE/ { finish_mutant(); done = 1; next }
 
 inprog && !single[prog] && /^(not )?ok [0-9]+ / {
@@ -117,7 +124,7 @@ inprog {
 	}
 	if ($0 ~ /^TAP version/ || $0 ~ /^1\.\.[0-9]+/ || $0 ~ /^# (Totals|PASSED|FAILED):/)
 		next
-	if (!verbose && ($0 ~ /^#  RUN  / || $0 ~ /^# +OK  / || $0 ~ /^Random seed:/))
+	if (!verbose && ($0 ~ /^#  RUN  / || $0 ~ /^# +(OK|SKIP)  / || $0 ~ /^Random seed:/))
 		next
 	if (mutant != "" && mutant != "none" && !verbose)
 		next
