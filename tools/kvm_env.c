@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 #include <linux/psp-sev.h>
@@ -43,6 +44,53 @@ static int probe(void)
 	close(vm);
 	close(kvm);
 	return 0;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/*
+ * The floor a test case cannot beat on this substrate: one vCPU ioctl, and
+ * creating plus destroying a VM with one vCPU. make bench compares the
+ * suite's time per case with it.
+ */
+static void print_floor(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	const int n_ioctl = 2000, n_vm = 20;
+	struct kvm_regs regs;
+	double t0, t_ioctl, t_vm;
+	int vm, vcpu, i;
+
+	if (kvm < 0)
+		return;
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = vm < 0 ? -1 : ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		goto out;
+	t0 = now_us();
+	for (i = 0; i < n_ioctl; i++)
+		ioctl(vcpu, KVM_GET_REGS, &regs);
+	t_ioctl = (now_us() - t0) / n_ioctl;
+	close(vcpu);
+	close(vm);
+	t0 = now_us();
+	for (i = 0; i < n_vm; i++) {
+		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+		close(vcpu);
+		close(vm);
+	}
+	t_vm = (now_us() - t0) / n_vm;
+	printf("# floor: KVM_GET_REGS %.2f us/call, VM+vCPU create/destroy %.0f us\n",
+	       t_ioctl, t_vm);
+out:
+	close(kvm);
 }
 
 static void print_params(const char *module, const char * const *params)
@@ -170,6 +218,7 @@ int main(int argc, char **argv)
 	print_params("kvm_intel", (const char * const []){ "tdx", "nested", NULL });
 	print_kvm();
 	print_sev();
+	print_floor();
 	s = getenv("LD_PRELOAD");
 	if (s && *s)
 		printf("# preload: %s\n", s);
