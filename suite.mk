@@ -43,8 +43,11 @@ $(KPS_BINS): $(KPS_OUT)/x86_64/%: $(KPS_OUT)/x86_64/%.o $(KPS_LIB_OBJS) $(LIBKVM
 $(KPS_OUT)/tools/%: $(SUITE)/tools/%.c
 	$(CC) $(KPS_PLAIN_CFLAGS) -MD -MP $< -o $@
 
+# The model is also executable (an .interp section and its own entry point):
+# libkvm_sev_model.so --list-mutants.
 $(KPS_MODEL): $(KPS_MODEL_SRCS) $(wildcard $(SUITE)/model/*.h)
 	$(CC) $(KPS_PLAIN_CFLAGS) -fPIC -shared -fvisibility=hidden \
+		-Wl,-e,model_entry -Wl,-z,now \
 		$(KPS_MODEL_SRCS) -ldl -pthread -o $@
 
 # Print a variable of the tree's Makefile (the self-tests use it).

@@ -29,10 +29,11 @@ fi
 # Program wall times, VM boot, and the floor, from one run per substrate.
 run() {
 	# $1 = label, the rest = runner arguments
-	local label=$1 log=$tmp/$1.log wall
+	local label=$1 log=$tmp/$1.log wall t0
 	shift
-	wall=$(t "$R" -v "$@")
+	t0=$(date +%s.%N)
 	"$R" -v "$@" >"$log" 2>&1
+	wall=$(echo "$(date +%s.%N) - $t0" | bc)
 	echo "$label: whole run $(printf %.1f "$wall") s, $(tail -1 "$log")"
 	sed -n 's/^# vm: \(boot-to-command.*\)/  VM \1/p' "$log"
 	sed -n 's/^# floor: /  floor: /p' "$log"
