@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libkvm_sev_model core: the LD_PRELOAD entry points (open, close, dup,
+ * ioctl, fopen), the table of file descriptors the model knows, the
+ * mutant table and the executable entry point of the .so
+ * (build/model/libkvm_sev_model.so --list-mutants).
+ */
+#include <cpuid.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "model.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+enum mutant_id model_mutant;
+bool sev_enabled = true, sev_es_enabled = true, sev_snp_enabled = true;
+int model_trace;
+int host_cbit;
+
+static const struct {
+	const char *name;
+	const char *desc;
+} mutants[MUT_NR] = {
+	[MUT_NONE] = { "", "" },
+#define MUT_TAB(n, d) [MUT_##n] = { #n, d },
+	MODEL_MUTANTS(MUT_TAB)
+#undef MUT_TAB
+};
+
+/*
+ * One lock for the model's own state.  It is never held across a blocking
+ * real ioctl (KVM_RUN), so vCPU threads run concurrently.
+ */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void model_lock(void)
+{
+	pthread_mutex_lock(&g_lock);
+}
+
+void model_unlock(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+void mtrace(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	if (!model_trace)
+		return;
+	/* One write per line: vCPU threads trace concurrently. */
+	n = snprintf(buf, sizeof(buf), MODEL_NAME ": ");
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(2, buf, n) < 0)
+		return;
+}
+
+void model_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, MODEL_NAME ": fatal: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+/* The real ioctl; returns -errno on failure like the kernel does. */
+long sys_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	long r = syscall(SYS_ioctl, fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * copy_from_user()/copy_to_user() for the program's pointers: a bad pointer
+ * must give EFAULT as in the kernel, not SIGSEGV in the model.
+ * process_vm_readv()/writev() on our own pid do exactly that.
+ */
+static bool pvm_works = true;
+
+int copy_from_user(void *dst, const void *usrc, size_t len)
+{
+	struct iovec l = { dst, len }, r = { (void *)usrc, len };
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	if (!usrc)
+		return -EFAULT;
+	if (pvm_works) {
+		n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n < 0 && (errno == ENOSYS || errno == EPERM))
+			pvm_works = false;
+		else
+			return -EFAULT;
+	}
+	memcpy(dst, usrc, len);
+	return 0;
+}
+
+int copy_to_user(void *udst, const void *src, size_t len)
+{
+	struct iovec l = { (void *)src, len }, r = { udst, len };
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	if (!udst)
+		return -EFAULT;
+	if (pvm_works) {
+		n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+		if (n == (ssize_t)len) {
+			/*
+			 * The range is writable; store it again with a plain copy
+			 * so that tools such as valgrind see the bytes defined.
+			 */
+			memcpy(udst, src, len);
+			return 0;
+		}
+		if (n < 0 && (errno == ENOSYS || errno == EPERM))
+			pvm_works = false;
+		else
+			return -EFAULT;
+	}
+	memcpy(udst, src, len);
+	return 0;
+}
+
+/*
+ * Would copy_to_user() of [udst, udst + len) succeed?  Probes one byte of
+ * every page (read, then write the same byte back): faults are per page.
+ */
+bool user_writable(void *udst, size_t len)
+{
+	uintptr_t p = (uintptr_t)udst, end = p + len;
+	char c;
+
+	if (!len)
+		return true;
+	if (end < p)
+		return false;
+	while (p < end) {
+		if (copy_from_user(&c, (void *)p, 1) || copy_to_user((void *)p, &c, 1))
+			return false;
+		p = (p | (M_PAGE_SIZE - 1)) + 1;
+	}
+	return true;
+}
+
+/* Would copy_from_user() of the range succeed? */
+bool user_readable(const void *usrc, size_t len)
+{
+	uintptr_t p = (uintptr_t)usrc, end = p + len;
+	char c;
+
+	if (!len)
+		return true;
+	if (end < p)
+		return false;
+	while (p < end) {
+		if (copy_from_user(&c, (void *)p, 1))
+			return false;
+		p = (p | (M_PAGE_SIZE - 1)) + 1;
+	}
+	return true;
+}
+
+/* ---- file descriptor table ---------------------------------------------- */
+
+#define FD_TAB_SIZE (1 << 20)
+
+struct fdent {
+	uint8_t kind;
+	void *obj;
+};
+
+static struct fdent fdtab[FD_TAB_SIZE];
+
+enum fd_kind fd_kind(int fd, void **obj)
+{
+	struct fdent *e;
+
+	if (fd < 0 || fd >= FD_TAB_SIZE)
+		return FD_NONE;
+	e = &fdtab[fd];
+	if (e->kind == FD_NONE)
+		return FD_NONE;
+	if (obj)
+		*obj = __atomic_load_n(&e->obj, __ATOMIC_ACQUIRE);
+	return e->kind;
+}
+
+void vm_get(struct mvm *vm)
+{
+	vm->refs++;
+}
+
+void vm_put(struct mvm *vm)
+{
+	if (--vm->refs == 0)
+		vm_free(vm);
+}
+
+static struct mvm *obj_vm(enum fd_kind kind, void *obj)
+{
+	if (kind == FD_VM)
+		return obj;
+	if (kind == FD_VCPU)
+		return ((struct mvcpu *)obj)->vm;
+	return NULL;
+}
+
+/* Caller holds the lock. */
+static void fd_forget_locked(int fd)
+{
+	struct fdent *e;
+	struct mvm *vm;
+
+	if (fd < 0 || fd >= FD_TAB_SIZE)
+		return;
+	e = &fdtab[fd];
+	vm = obj_vm(e->kind, e->obj);
+	e->kind = FD_NONE;
+	e->obj = NULL;
+	if (vm)
+		vm_put(vm);
+}
+
+/* Caller holds the lock. */
+void fd_register(int fd, enum fd_kind kind, void *obj)
+{
+	struct mvm *vm;
+
+	if (fd < 0 || fd >= FD_TAB_SIZE)
+		model_die("fd %d beyond the model's table", fd);
+	fd_forget_locked(fd);
+	vm = obj_vm(kind, obj);
+	if (vm)
+		vm_get(vm);
+	fdtab[fd].obj = obj;
+	__atomic_store_n(&fdtab[fd].kind, kind, __ATOMIC_RELEASE);
+}
+
+static void fd_dup_locked(int oldfd, int newfd)
+{
+	void *obj;
+	enum fd_kind k = fd_kind(oldfd, &obj);
+
+	if (newfd < 0)
+		return;
+	if (k == FD_NONE)
+		fd_forget_locked(newfd);
+	else
+		fd_register(newfd, k, obj);
+}
+
+/* ---- /dev/sev and the kvm_amd module parameters ------------------------ */
+
+#define PARAM_DIR "/sys/module/kvm_amd/parameters/"
+
+static int fake_file(const char *name, const char *content, int flags)
+{
+	int fd = memfd_create(name, (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+
+	if (fd < 0)
+		return -1;
+	if (content && write(fd, content, strlen(content)) < 0) {
+		syscall(SYS_close, fd);
+		return -1;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/*
+ * Returns -2 when the path is not one the model provides, else the result
+ * of opening the model's file (fd or -1 with errno).
+ */
+static int model_open(const char *path, int flags)
+{
+	const char *val = NULL;
+	int fd;
+
+	if (!path)
+		return -2;
+	if (!strcmp(path, "/dev/sev")) {
+		/* The SEV firmware device exists iff kvm_amd.sev could be set. */
+		if (!sev_enabled) {
+			errno = ENOENT;
+			return -1;
+		}
+		fd = fake_file("sev", NULL, flags);
+		if (fd >= 0) {
+			model_lock();
+			fd_register(fd, FD_SEV, NULL);
+			model_unlock();
+		}
+		return fd;
+	}
+	if (!strncmp(path, PARAM_DIR, strlen(PARAM_DIR))) {
+		const char *p = path + strlen(PARAM_DIR);
+
+		if (!strcmp(p, "sev"))
+			val = sev_enabled ? "Y\n" : "N\n";
+		else if (!strcmp(p, "sev_es"))
+			val = sev_es_enabled ? "Y\n" : "N\n";
+		else if (!strcmp(p, "sev_snp"))
+			val = sev_snp_enabled ? "Y\n" : "N\n";
+		if (!val)
+			return -2;
+		if ((flags & O_ACCMODE) != O_RDONLY) {
+			errno = EACCES;	/* the parameters are 0444 */
+			return -1;
+		}
+		return fake_file(p, val, flags);
+	}
+	return -2;
+}
+
+static int after_open(const char *path, int fd)
+{
+	int e = errno;
+
+	if (fd >= 0 && path && !strcmp(path, "/dev/kvm")) {
+		model_lock();
+		fd_register(fd, FD_KVM, NULL);
+		model_unlock();
+	} else if (fd >= 0) {
+		model_lock();
+		fd_forget_locked(fd);
+		model_unlock();
+	}
+	errno = e;
+	return fd;
+}
+
+static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	int fd = model_open(path, flags);
+
+	if (fd != -2)
+		return fd;
+	fd = syscall(SYS_openat, dirfd, path, flags, mode);
+	return after_open(path, fd);
+}
+
+#define OPEN_MODE(flags, mode)						\
+	do {								\
+		if ((flags) & (O_CREAT | __O_TMPFILE)) {		\
+			va_list ap;					\
+			va_start(ap, flags);				\
+			mode = va_arg(ap, int);				\
+			va_end(ap);					\
+		}							\
+	} while (0)
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	return do_openat(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	return do_openat(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	return do_openat(dirfd, path, flags, mode);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	return do_openat(dirfd, path, flags, mode);
+}
+
+EXPORT int __open_2(const char *path, int flags)
+{
+	return do_openat(AT_FDCWD, path, flags, 0);
+}
+
+EXPORT int __open64_2(const char *path, int flags)
+{
+	return do_openat(AT_FDCWD, path, flags, 0);
+}
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return do_openat(dirfd, path, flags, 0);
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return do_openat(dirfd, path, flags, 0);
+}
+
+/* glibc's fopen() opens with an internal call, so catch the model's paths. */
+static FILE *do_fopen(const char *sym, const char *path, const char *mode)
+{
+	FILE *(*real)(const char *, const char *);
+	int flags = strchr(mode, '+') || mode[0] != 'r' ? O_RDWR : O_RDONLY;
+	int fd = model_open(path, flags);
+	FILE *f;
+
+	if (fd == -1)
+		return NULL;
+	if (fd >= 0) {
+		f = fdopen(fd, mode);
+		if (!f) {
+			model_lock();
+			fd_forget_locked(fd);
+			model_unlock();
+			syscall(SYS_close, fd);
+		}
+		return f;
+	}
+	real = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, sym);
+	if (!real) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	f = real(path, mode);
+	if (f && !strcmp(path, "/dev/kvm"))
+		after_open(path, fileno(f));
+	return f;
+}
+
+EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	return do_fopen("fopen", path, mode);
+}
+
+EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	return do_fopen("fopen64", path, mode);
+}
+
+EXPORT int close(int fd)
+{
+	int r;
+
+	if (fd_kind(fd, NULL) != FD_NONE) {
+		model_lock();
+		fd_forget_locked(fd);
+		model_unlock();
+	}
+	r = syscall(SYS_close, fd);
+	return r;
+}
+
+EXPORT int dup(int oldfd)
+{
+	int fd = syscall(SYS_dup, oldfd);
+	int e = errno;
+
+	if (fd >= 0 && (fd_kind(oldfd, NULL) != FD_NONE ||
+			fd_kind(fd, NULL) != FD_NONE)) {
+		model_lock();
+		fd_dup_locked(oldfd, fd);
+		model_unlock();
+	}
+	errno = e;
+	return fd;
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	int fd = syscall(SYS_dup3, oldfd, newfd, flags);
+	int e = errno;
+
+	if (fd >= 0 && (fd_kind(oldfd, NULL) != FD_NONE ||
+			fd_kind(fd, NULL) != FD_NONE)) {
+		model_lock();
+		fd_dup_locked(oldfd, fd);
+		model_unlock();
+	}
+	errno = e;
+	return fd;
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+	int fd;
+	int e;
+
+	if (oldfd == newfd) {
+		/* dup2() to itself only checks that the fd is open. */
+		return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;
+	}
+	fd = syscall(SYS_dup3, oldfd, newfd, 0);
+	e = errno;
+	if (fd >= 0 && (fd_kind(oldfd, NULL) != FD_NONE ||
+			fd_kind(fd, NULL) != FD_NONE)) {
+		model_lock();
+		fd_dup_locked(oldfd, fd);
+		model_unlock();
+	}
+	errno = e;
+	return fd;
+}
+
+/* ---- ioctl ---------------------------------------------------------------- */
+
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	unsigned long arg;
+	va_list ap;
+	void *obj = NULL;
+	enum fd_kind kind;
+	int saved = errno;
+	long r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+
+	kind = fd_kind(fd, &obj);
+	switch (kind) {
+	case FD_KVM:
+		r = kvm_dev_ioctl(fd, req, arg);
+		break;
+	case FD_VM:
+		r = vm_ioctl(obj, fd, req, arg);
+		break;
+	case FD_VCPU:
+		r = vcpu_ioctl(obj, fd, req, arg);
+		break;
+	default:
+		r = syscall(SYS_ioctl, fd, req, arg);
+		return r;
+	}
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	errno = saved;
+	return r;
+}
+
+/* ---- start-up ------------------------------------------------------------ */
+
+static void print_mutants_line(FILE *f)
+{
+	int i;
+
+	for (i = 1; i < MUT_NR; i++)
+		fprintf(f, "%s%s", i > 1 ? " " : "", mutants[i].name);
+}
+
+static bool env_off(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && (!strcmp(v, "0") || !strcasecmp(v, "n") ||
+		     !strcasecmp(v, "no") || !strcasecmp(v, "off"));
+}
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&g_lock);
+}
+
+static void atfork_release(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+__attribute__((constructor)) static void model_init(void)
+{
+	const char *m = getenv("MODEL_MUTANT");
+	unsigned int a, b, c, d;
+	int i;
+
+	model_trace = getenv("MODEL_TRACE") && strcmp(getenv("MODEL_TRACE"), "0");
+
+	if (m && *m) {
+		for (i = 1; i < MUT_NR; i++)
+			if (!strcmp(m, mutants[i].name))
+				break;
+		if (i == MUT_NR) {
+			fprintf(stderr, MODEL_NAME ": unknown MODEL_MUTANT '%s'; valid: ", m);
+			print_mutants_line(stderr);
+			fputc('\n', stderr);
+			_exit(2);
+		}
+		model_mutant = i;
+	}
+
+	/*
+	 * kvm_amd's dependencies: sev_es needs sev, sev_snp needs sev_es
+	 * (6.12 sev.c:3089-3128 sev_hardware_setup()).
+	 */
+	sev_enabled = !env_off("MODEL_SEV");
+	sev_es_enabled = sev_enabled && !env_off("MODEL_SEV_ES");
+	sev_snp_enabled = sev_es_enabled && !env_off("MODEL_SEV_SNP");
+
+	if (__get_cpuid_max(0x80000000, NULL) >= 0x8000001f) {
+		__cpuid_count(0x8000001f, 0, a, b, c, d);
+		host_cbit = b & 0x3f;
+	}
+	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+	mtrace("loaded (mutant '%s', sev %d sev_es %d sev_snp %d, host C-bit %d)",
+	       mutants[model_mutant].name, sev_enabled, sev_es_enabled,
+	       sev_snp_enabled, host_cbit);
+}
+
+/* ---- running the .so itself ---------------------------------------------- */
+
+const char model_interp[] __attribute__((section(".interp"))) =
+	"/lib64/ld-linux-x86-64.so.2";
+
+static int model_main(int argc, char **argv)
+{
+	int i;
+
+	if (argc == 2 && !strcmp(argv[1], "--list-mutants")) {
+		for (i = 1; i < MUT_NR; i++)
+			printf("%s\t%s\n", mutants[i].name, mutants[i].desc);
+		return 0;
+	}
+	fprintf(stderr, "usage: %s --list-mutants\n"
+		"  or: LD_PRELOAD=%s [MODEL_MUTANT=name] [MODEL_TRACE=1] "
+		"[MODEL_SEV=0|MODEL_SEV_ES=0|MODEL_SEV_SNP=0] program...\n",
+		argv[0], argv[0]);
+	return 2;
+}
+
+/* The process entry point when the .so is run: rsp points at argc. */
+EXPORT __attribute__((noreturn, used)) void model_start_c(long *sp)
+{
+	int argc = (int)sp[0];
+	char **argv = (char **)(sp + 1);
+
+	fflush(stdout);
+	exit(model_main(argc, argv));
+}
+
+__asm__(".text\n"
+	".globl model_entry\n"
+	".type model_entry,@function\n"
+	"model_entry:\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %rsp, %rdi\n"
+	"	and $-16, %rsp\n"
+	"	call model_start_c\n"
+	"	hlt\n");

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Repairs for the real KVM underneath, not part of the modelled kernel.
+ *
+ * On the PVM host (see /work/shared/notes/host-pvm-kvm.md, quirks Q1/Q6)
+ * a guest XSAVE ends in KVM's instruction emulator and exits with
+ * KVM_INTERNAL_ERROR_EMULATION.  On a real SVM host an SEV-ES guest runs
+ * XSAVE natively (upstream's sev_smoke_test test_sync_vmsa does).  For a
+ * modelled VM only, the model completes such an XSAVE from the vCPU's
+ * KVM_GET_XSAVE image and resumes the guest.  Any other emulation failure
+ * is returned to the program unchanged.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* Caller holds the lock or owns the VM. */
+void vm_note_memslot(struct mvm *vm, const struct kvm_userspace_memory_region2 *m)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_mem; i++) {
+		if (vm->mem[i].slot != m->slot)
+			continue;
+		if (!m->memory_size) {
+			vm->mem[i] = vm->mem[--vm->nr_mem];
+			return;
+		}
+		vm->mem[i].gpa = m->guest_phys_addr;
+		return;
+	}
+	if (!m->memory_size)
+		return;
+	if (vm->nr_mem == vm->cap_mem) {
+		vm->cap_mem = vm->cap_mem ? 2 * vm->cap_mem : 8;
+		vm->mem = realloc(vm->mem, vm->cap_mem * sizeof(*vm->mem));
+		if (!vm->mem)
+			model_die("out of memory");
+	}
+	vm->mem[vm->nr_mem++] = (struct mmem){
+		.slot = m->slot, .gpa = m->guest_phys_addr,
+		.size = m->memory_size, .uaddr = m->userspace_addr,
+	};
+}
+
+static void *gpa_to_hva(struct mvm *vm, uint64_t gpa)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_mem; i++)
+		if (gpa >= vm->mem[i].gpa && gpa < vm->mem[i].gpa + vm->mem[i].size)
+			return (void *)(unsigned long)(vm->mem[i].uaddr +
+						      gpa - vm->mem[i].gpa);
+	return NULL;
+}
+
+static int write_guest(struct mvcpu *v, uint64_t gva, const void *src, size_t len)
+{
+	while (len) {
+		struct kvm_translation t = { .linear_address = gva };
+		size_t n = M_PAGE_SIZE - (gva & (M_PAGE_SIZE - 1));
+		void *hva;
+
+		if (n > len)
+			n = len;
+		if (sys_ioctl(v->fd, KVM_TRANSLATE, (unsigned long)&t) || !t.valid)
+			return -EFAULT;
+		hva = gpa_to_hva(v->vm, t.physical_address);
+		if (!hva || copy_to_user(hva, src, n))
+			return -EFAULT;
+		gva += n;
+		src = (const char *)src + n;
+		len -= n;
+	}
+	return 0;
+}
+
+static uint64_t gpr(const struct kvm_regs *r, int n)
+{
+	const uint64_t g[16] = {
+		r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+	};
+
+	return g[n & 15];
+}
+
+/*
+ * XSAVE/XSAVE64 m (0f ae /4) with a register or register+displacement
+ * operand.  Returns true if the instruction was completed.
+ */
+bool substrate_fixup_emulation(struct mvcpu *v)
+{
+	struct kvm_run *run = v->run;
+	const uint8_t *b = run->emulation_failure.insn_bytes;
+	struct kvm_xsave xs;
+	struct kvm_xcrs xcrs;
+	struct kvm_regs regs;
+	uint64_t rfbm, xcr0 = 1, addr, bv;
+	unsigned int len = 0, rex = 0, mod, rm;
+	uint8_t area[1024];
+	uint32_t i;
+
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+	    !(run->emulation_failure.flags &
+	      KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) ||
+	    run->emulation_failure.insn_size < 3)
+		return false;
+	if ((b[0] & 0xf0) == 0x40)
+		rex = b[len++];
+	if (b[len] != 0x0f || b[len + 1] != 0xae || ((b[len + 2] >> 3) & 7) != 4)
+		return false;
+	mod = b[len + 2] >> 6;
+	rm = (b[len + 2] & 7) | ((rex & 1) << 3);
+	len += 3;
+	if (mod == 3 || (rm & 7) == 4 || (mod == 0 && (rm & 7) == 5))
+		return false;	/* register form, SIB or RIP-relative: not handled */
+	if (sys_ioctl(v->fd, KVM_GET_REGS, (unsigned long)&regs) ||
+	    sys_ioctl(v->fd, KVM_GET_XSAVE, (unsigned long)&xs))
+		return false;
+	addr = gpr(&regs, rm);
+	if (mod == 1)
+		addr += (int8_t)b[len++];
+	else if (mod == 2) {
+		int32_t d;
+
+		memcpy(&d, &b[len], 4);
+		addr += d;
+		len += 4;
+	}
+	if (!sys_ioctl(v->fd, KVM_GET_XCRS, (unsigned long)&xcrs))
+		for (i = 0; i < xcrs.nr_xcrs; i++)
+			if (xcrs.xcrs[i].xcr == 0)
+				xcr0 = xcrs.xcrs[i].value;
+	rfbm = xcr0 & ((regs.rdx << 32) | (uint32_t)regs.rax);
+	if (rfbm & ~7ULL)
+		return false;	/* only x87, SSE and AVX are handled */
+
+	/*
+	 * SDM vol. 1 13.7: x87 state if RFBM[0]; MXCSR if RFBM[1] or RFBM[2];
+	 * XMM if RFBM[1]; YMM_Hi128 at 576 if RFBM[2]; XSTATE_BV[i] = XINUSE[i]
+	 * for i in RFBM; nothing else of the header is written.
+	 */
+	memcpy(area, xs.region, sizeof(area));
+	if ((rfbm & 1) && write_guest(v, addr, area, 24))
+		return false;
+	if ((rfbm & 1) && write_guest(v, addr + 32, area + 32, 128))
+		return false;
+	if ((rfbm & 6) && write_guest(v, addr + 24, area + 24, 8))
+		return false;
+	if ((rfbm & 2) && write_guest(v, addr + 160, area + 160, 256))
+		return false;
+	if ((rfbm & 4) && write_guest(v, addr + 576, area + 576, 256))
+		return false;
+	memcpy(&bv, area + 512, 8);
+	{
+		uint64_t old = 0;
+		struct kvm_translation t = { .linear_address = addr + 512 };
+		void *hva;
+
+		if (sys_ioctl(v->fd, KVM_TRANSLATE, (unsigned long)&t) || !t.valid ||
+		    !(hva = gpa_to_hva(v->vm, t.physical_address)) ||
+		    copy_from_user(&old, hva, 8))
+			return false;
+		bv = (old & ~rfbm) | (bv & rfbm);
+		if (write_guest(v, addr + 512, &bv, 8))
+			return false;
+	}
+	regs.rip += len;
+	if (sys_ioctl(v->fd, KVM_SET_REGS, (unsigned long)&regs))
+		return false;
+	mtrace("substrate: completed guest XSAVE at %#llx (rfbm %#llx)",
+	       (unsigned long long)addr, (unsigned long long)rfbm);
+	return true;
+}
