@@ -31,7 +31,12 @@ BASE_RECIPE=1
 CMDLINE="console=ttyS0 quiet panic=-1 tsc=reliable"
 # Single-threaded TCG: MTTCG with 2 vCPUs randomly panics the guest on VM
 # create/destroy (int3 in __schedule); -cpu max gives x86-64-v2, SVM and NPT.
-QEMU_CPU=(-accel 'tcg,thread=single' -cpu max -smp 2 -m 2G)
+# xlevel=0x8000001f makes CPUID 0x8000001F exist (all zero: no SEV): libkvm
+# reads the SEV C-bit position from the CPU's own CPUID without checking the
+# maximum extended leaf, and -cpu max stops at 0x8000000a, so it got the
+# out-of-range answer (EBX 0xa88, C-bit 8) and vm_untag_gpa() cleared GPA
+# bit 8, which broke SEV guests run on the model (ucall pool misplaced).
+QEMU_CPU=(-accel 'tcg,thread=single' -cpu max,xlevel=0x8000001f -smp 2 -m 2G)
 
 tmp=
 qpid=
