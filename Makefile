@@ -25,7 +25,7 @@ SUBMAKE = $(MAKE) --no-print-directory -C $(KVM_DIR) -f Makefile \
 	-f $(SUITE)/suite.mk SUITE=$(SUITE) KDIR=$(KDIR) \
 	OUTPUT=$(BUILD)/kvm KPS_OUT=$(BUILD)
 
-.PHONY: all clean help check check-self mutation bench
+.PHONY: all clean help check check-self mutation mutation-targets bench
 
 all:
 	@mkdir -p $(BUILD)
@@ -50,6 +50,13 @@ check: all
 
 check-self:
 	@$(SUITE)/tests/run_checks.sh --self-only
+
+# Every model mutant must be killed by a case the correct model passes.
+mutation: all
+	@$(SUITE)/run_kvmtests.sh --model --with-upstream --mutant all
+
+mutation-targets: all
+	@$(SUITE)/tests/mutation_targets.sh
 
 bench: all
 	@$(SUITE)/tests/bench.sh

@@ -9,6 +9,8 @@
 #   @@CASE <case name>              one line per selected case, all before...
 #   @@PLANDONE                      ...the first program runs
 #   @@MUTANT <name>                 the following runs use MODEL_MUTANT=<name>
+#                                   (--mutant-targets FILE: "mutant glob..."
+#                                   lines naming the cases to try first)
 #   @@BEGIN <program>               raw kselftest harness output follows
 #   @@END <program> <rc> <seconds, 2 decimals>
 #   @@DONE
@@ -26,6 +28,7 @@ preload=
 selects=
 vtype=
 mutants=
+targets=
 progs=
 
 while [ $# -gt 0 ]; do
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--type) vtype=$2; shift ;;
 	--mutant) mutants="$mutants $2"; shift ;;
 	--stop-on-fail) stop_on_fail=1 ;;
+	--mutant-targets) targets=$2; shift ;;
 	-*) echo "executor: unknown option $1" >&2; exit 2 ;;
 	*) progs="$progs $1" ;;
 	esac
@@ -155,17 +159,30 @@ run_prog() {
 	return $rc
 }
 
+# $1 (optional): globs; only the planned cases matching one of them run.
 run_all() {
 	for p in $progs; do
 		# Run the whole program when all its cases are selected, else
 		# one -r filter per selected case.
-		total=$(awk -F'\t' -v p="$p" '$3 == p' "$tmp/plan" | wc -l)
+		awk -F'\t' -v p="$p" -v globs="${1:-}" '
+			function glob2re(g) {
+				gsub(/\./, "\\.", g); gsub(/\*/, ".*", g); gsub(/\?/, ".", g)
+				return "^" g "$"
+			}
+			BEGIN { n = split(globs, gl, " ") }
+			$3 != p { next }
+			{
+				if (!n) { print; next }
+				for (i = 1; i <= n; i++)
+					if ($1 ~ glob2re(gl[i]) || $1 ~ glob2re(gl[i] ".*")) { print; next }
+			}' "$tmp/plan" >"$tmp/sel"
+		total=$(wc -l <"$tmp/sel")
 		[ "$total" -eq 0 ] && continue
 		all=$(awk -F'\t' -v p="$p" '$1 == p { print $2 }' "$tmp/counts")
 		if [ "$total" -eq "$all" ]; then
 			set --
 		else
-			set -- $(awk -F'\t' -v p="$p" '$3 == p { printf "-r %s ", $2 }' "$tmp/plan")
+			set -- $(awk -F'\t' '{ printf "-r %s ", $2 }' "$tmp/sel")
 		fi
 		run_prog "$p" "$@"
 		rc=$?
@@ -185,7 +202,17 @@ else
 			# The correct model runs in full.
 			(unset MODEL_MUTANT; stop_on_fail=0; run_all)
 		else
-			(MODEL_MUTANT=$m; export MODEL_MUTANT; run_all)
+			# Cases known to kill this mutant run first; only if none
+			# fails does the whole selection run.
+			globs=
+			[ -n "$targets" ] && globs=$(awk -v m="$m" '$1 == m { $1 = ""; print }' "$targets")
+			(
+				MODEL_MUTANT=$m
+				export MODEL_MUTANT
+				if [ -z "$globs" ] || run_all "$globs"; then
+					run_all
+				fi
+			)
 		fi
 	done
 fi

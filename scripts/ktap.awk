@@ -13,8 +13,11 @@ function emit(ok, name, directive,   line, st) {
 	if (reported[name]++)
 		return
 	st = !ok ? "fail" : (directive ~ /^SKIP/ ? "skip" : "pass")
+	if (mutant == "none")
+		base[name] = st
 	if (mutant != "" && mutant != "none") {
-		if (st == "fail") {
+		# A mutant is killed only by a case the correct model passes.
+		if (st == "fail" && base[name] == "pass") {
 			mfails[mutant]++
 			if (mfirst[mutant] == "")
 				mfirst[mutant] = name
@@ -163,6 +166,8 @@ END {
 			killed += (mresult[m] == "killed")
 		}
 		printf "# mutation score: %d/%d killed\n", killed, mutants_run
+		if (count["fail"])
+			print "# mutation: the correct model fails " count["fail"] " case(s); the table is not meaningful"
 	}
 	printf "%d passed, %d failed, %d skipped\n", count["pass"], count["fail"], count["skip"]
 	if (count["fail"] || !done || (mutants_run && killed < mutants_run))
