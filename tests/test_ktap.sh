@@ -136,4 +136,26 @@ t_match "mutation: killed with the case" "^# errno_efault +killed +m_test\.f\.se
 t_match "mutation: survivor named" "^# harmless +SURVIVED" "$out"
 t_match "mutation: score" "^# mutation score: 1/2 killed$" "$out"
 t_eq "mutation: baseline summary" "1 passed, 0 failed, 0 skipped" "$(tail -1 <<<"$out")"
+# A case the correct model already fails cannot kill a mutant, and a failing
+# baseline makes the table meaningless.
+out=$(agg <<'S'
+@@CASE n_test.f.sev_es.a
+@@CASE n_test.f.sev_es.b
+@@PLANDONE
+@@MUTANT none
+@@BEGIN n_test
+ok 1 f.sev_es.a
+not ok 2 f.sev_es.b
+@@END n_test 1 0
+@@MUTANT m1
+@@BEGIN n_test
+ok 1 f.sev_es.a
+not ok 2 f.sev_es.b
+@@END n_test 1 0
+@@DONE
+S
+)
+t_eq "mutation: failing baseline fails the run" 1 "$?"
+t_match "mutation: baseline failure does not kill" "^# m1 +SURVIVED" "$out"
+t_match "mutation: table flagged" "correct model fails 1 case" "$out"
 t_done
