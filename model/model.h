@@ -109,6 +109,7 @@ enum fw_state {
 	X(smm_cap_kept, "KVM_CAP_X86_SMM still reported after SEV-ES/SNP init") \
 	X(private_caps_wrong, "GUEST_MEMFD/MEMORY_ATTRIBUTES/MULTI_ADDRESS_SPACE of an SNP VM answered as type 0") \
 	X(migrate_dst_unprotected, "intra-host migration leaves the destination vCPUs unprotected") \
+	X(migrate_fpu_not_confidential, "intra-host migration leaves the destination FPU state not confidential (what 6.12.117 does)") \
 	X(mirror_cmds_allowed, "mirror VMs accept every SEV command")
 
 enum mutant_id {

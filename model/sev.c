@@ -805,11 +805,16 @@ long sev_move_enc_context_from(struct mvm *dst, int source_fd)
 		if (!dst->es_active)
 			continue;
 		/*
-		 * sev.c:2056/2061: the flag moves, fpstate_set_confidential() is
-		 * not called for the destination (spec 2, bug class 2).
+		 * sev.c:2056/2061: the flag moves. 6.12 never calls
+		 * fpstate_set_confidential() for the destination (spec 2, bug
+		 * class 2), so its FPU/XSAVE ioctls return 0. The model follows
+		 * the promise, as for SNP; migrate_fpu_not_confidential is 6.12.
 		 */
-		if (!MUTANT(migrate_dst_unprotected))
+		if (!MUTANT(migrate_dst_unprotected)) {
 			dst->vcpus[i]->guest_state_protected = true;
+			if (!MUTANT(migrate_fpu_not_confidential))
+				dst->vcpus[i]->fpstate_confidential = true;
+		}
 		src->vcpus[i]->guest_state_protected = false;
 	}
 	vm_install_msr_hooks(dst);

@@ -1,0 +1,1863 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * protected_state_test - guest-state ioctls on VMs whose vCPU state is
+ * protected (SEV-ES type 3, SNP type 4, TDX type 5), against the promise of
+ * /work/shared/spec/protected-state.md, with controls that a blanket
+ * "always -EINVAL" cannot pass: SEV (type 2), the default VM, and legacy
+ * KVM_SEV_ES_INIT on a type-0 VM.
+ *
+ * One result line per case <fixture>.<variant>.<test>: the fixture is the
+ * phase or concern, the variant exactly the VM type name (default, sev,
+ * sev_es, snp, tdx), the test a row of the state-ioctl catalog
+ * (kps_state_ioctls.h, stamped with KPS_STATE_IOCTL) or a named check.
+ *
+ *   before_launch    INIT2 + launch start done, protection not yet: every
+ *                    row as on a default VM, except sync regs (spec 3).
+ *   after_launch     after LAUNCH_UPDATE_VMSA / SNP_LAUNCH_FINISH: blocked
+ *                    rows -1/EINVAL with the caller's buffer untouched, GET
+ *                    and SET; unblocked rows 0 (spec 6 item 7); MSR rows a
+ *                    short count (spec 3.1).  A default VM in the same
+ *                    process runs every row too and must keep working.
+ *   bad_pointer      the rows with an unreadable, unwritable argument:
+ *                    -EFAULT where the copy comes first, -EINVAL where the
+ *                    check does (spec 6 item 4).
+ *   legacy_es_before legacy KVM_SEV_ES_INIT on type 0 (variant default):
+ *   legacy_es_after  success with zero or stale data, SET_GUEST_DEBUG
+ *                    -EINVAL (spec 2.1, the asymmetry).
+ *   sync_regs_before KVM_CAP_SYNC_REGS and KVM_RUN with each sync-regs bit
+ *   sync_regs_after  (spec 4, x86.c:4179-4182, 11142-11147).
+ *   mem_caps_before  READONLY_MEM, MULTI_ADDRESS_SPACE, GUEST_MEMFD,
+ *   mem_caps_after   MEMORY_ATTRIBUTES, X86_SMM, KVM_MEM_READONLY slots,
+ *                    KVM_PRE_FAULT_MEMORY (spec 4).
+ *   msrs             KVM_GET/SET_MSRS lists around blocked MSRs (spec 3.1).
+ *   vcpus            2 and 4 vCPUs, a vCPU created after protection, a
+ *                    second protecting command (spec 2).
+ *   run_after        KVM_RUN of a launched guest to its GHCB termination or
+ *                    ucall (as upstream sev_smoke_test.c).
+ *
+ * Cost: the harness forks a process per case and KVM refuses vCPU ioctls
+ * from another mm (-EIO, kvm_main.c kvm_vcpu_ioctl), so a VM cannot be set
+ * up once per (type, phase) and shared by the cases of a fixture.  Each
+ * case builds its own VM in FIXTURE_SETUP instead, as cheaply as possible:
+ * a libkvm "barebones" VM (no memory, no ELF image, split irqchip) that is
+ * created, launched and freed in well under a millisecond on the model.
+ * The matrix grows with types x rows, not with guest boots; only run_after
+ * boots guests.
+ *
+ * SNP: 6.12's libkvm has no SNP helpers; lib/kps_protected.c drives SNP with
+ * raw KVM_MEMORY_ENCRYPT_OP (INIT2, SNP_LAUNCH_START/UPDATE/FINISH), one
+ * guest_memfd page made private with KVM_SET_MEMORY_ATTRIBUTES.  No SNP
+ * guest is booted (run_after has no snp variant).
+ *
+ * TDX: 6.12's uapi has no KVM_X86_TDX_VM (kps_util.h defines it as 5).  The
+ * tdx variants skip with the knob while type 5 is not advertised.  Where
+ * it is, they fail: the suite has no TDX setup code (KVM_TDX_INIT_VM,
+ * KVM_TDX_INIT_VCPU, KVM_TDX_FINALIZE_VM), and a skip would hide that.
+ *
+ * Every failure message names the ioctl, the VM type, the phase, the
+ * expected and seen return and errno, the first byte of the caller's
+ * buffer that changed, and the spec row.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "sev.h"
+#include "ucall_common.h"
+
+#include "kps_protected.h"
+#include "kps_state_ioctls.h"
+#include "kps_util.h"
+
+/* KVM_CAP_GUEST_MEMFD_FLAGS, UP include/uapi/linux/kvm.h (not in 6.12) */
+#define KPS_CAP_GUEST_MEMFD_FLAGS	244
+
+/* Data the MSR checks put in entries the kernel must not touch. */
+#define MSR_CANARY			0xa5a5a5a500000000ULL
+
+#define MSG_LEN				768
+
+static void *buf_alloc(struct __test_metadata *_metadata, size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	ASSERT_NE(NULL, p) {
+		TH_LOG("setup: calloc(%zu) failed", size);
+	}
+	return p;
+}
+
+static char *row_msg(char *msg, const struct kps_pvm *p, unsigned int idx,
+		     const char *phase, const char *ioctl_name,
+		     const struct kps_expect *e, int exp, int r, int err,
+		     ssize_t diff)
+{
+	char res[400];
+
+	kps_fmt_result(res, sizeof(res), ioctl_name, kps_pvm_name(p), phase,
+		       exp, exp == -1 ? e->err : 0, r, err, diff);
+	snprintf(msg, MSG_LEN, "%s; vCPU %u; spec row: %s%s%s", res, idx,
+		 e->rule, e->bug ? "; known deviation: " : "",
+		 e->bug ? e->bug : "");
+	return msg;
+}
+
+static void setup_pvm(struct __test_metadata *_metadata, struct kps_pvm *p,
+		      unsigned long type, bool legacy_es,
+		      unsigned int nr_vcpus, enum kps_phase phase)
+{
+	char err[320];
+
+	ASSERT_EQ(0, kps_pvm_create(p, type, legacy_es, nr_vcpus, phase, err,
+				    sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+}
+
+static void advance_pvm(struct __test_metadata *_metadata, struct kps_pvm *p,
+			enum kps_phase phase)
+{
+	char err[320];
+
+	ASSERT_EQ(0, kps_pvm_advance(p, phase, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+}
+
+/*
+ * A valid argument for every SET/OTHER row of vCPU idx, built from the
+ * partner GET while the vCPU is not protected yet, so that on a protected
+ * vCPU only the protected-state check can make the SET fail (an invalid
+ * payload would fail a validity check with the same -EINVAL).
+ */
+static void capture_payloads(struct __test_metadata *_metadata,
+			     struct kps_pvm *p, unsigned int idx,
+			     void **payloads)
+{
+	struct kvm_vcpu *vcpu = p->vcpus[idx];
+	const struct kps_state_ioctl *io, *get;
+	size_t size;
+	int i, r, exp;
+
+	for (i = 0; i < KPS_NR_STATE_IOCTLS; i++) {
+		io = &kps_state_ioctls[i];
+		if (io->dir == KPS_GET || kps_ioctl_rule(io) == KPS_RULE_MSR ||
+		    !kps_ioctl_supported(p->vm, io, NULL))
+			continue;
+		size = kps_ioctl_buf_size(vcpu, io);
+		payloads[i] = buf_alloc(_metadata, size);
+		r = kps_ioctl_prep_set(vcpu, io, payloads[i], size);
+		get = kps_ioctl_partner(io);
+		exp = get ? kps_ioctl_success_ret(get, payloads[i]) : 0;
+		/* Not protected yet: every GET works (spec 3, column ES-pre). */
+		ASSERT_EQ(exp, r) {
+			TH_LOG("setup: building %s argument on %s vCPU %u (%s): ret=%d errno=%s",
+			       io->nr_name, kps_pvm_name(p), idx,
+			       kps_phase_name(p->phase), r,
+			       kps_errno_name(errno));
+		}
+	}
+}
+
+/* Skip a row the host cannot run at all (capability absent). */
+static bool row_ok(struct __test_metadata *_metadata, struct kps_pvm *p,
+		   const struct kps_state_ioctl *io)
+{
+	const char *why;
+
+	if (!kps_ioctl_supported(p->vm, io, &why))
+		SKIP(return false, "%s", why);
+	return true;
+}
+
+/* An MSR list for a row: intercepted MSRs first, then pass-through ones. */
+static const __u32 row_msrs[] = {
+	MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE, MSR_LSTAR, MSR_STAR,
+};
+
+/* KVM_GET_MSRS of one MSR: 1 and its value, or 0 if refused. */
+static int read_msr(struct kvm_vcpu *vcpu, __u32 index, __u64 *val)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entry;
+	} one = { .hdr.nmsrs = 1, .entry.index = index };
+	int r = ioctl(vcpu->fd, KVM_GET_MSRS, &one);
+
+	*val = one.entry.data;
+	return r;
+}
+
+/*
+ * KVM_GET/SET_MSRS of list on vCPU idx (spec 3, KVM_GET_MSRS row, and 3.1):
+ * never -EINVAL; the return is the number of MSRs before the first blocked
+ * one on a protected vCPU of a has_protected_state VM (__msr_io stops,
+ * x86.c:4090-4103), all of them elsewhere (legacy SEV-ES: blocked MSRs
+ * succeed with data 0, svm.c:2914-2917).  GET writes the whole array back
+ * (x86.c:4131-4132): entries before the stop hold real values, the
+ * stopping entry data 0 (x86.c:499-504), later entries the caller's input.
+ * SET writes nothing back.
+ */
+static void check_msr_list(struct __test_metadata *_metadata,
+			   struct kps_pvm *p, unsigned int idx, bool get,
+			   const __u32 *list, unsigned int n, const char *phase)
+{
+	const char *name = get ? "KVM_GET_MSRS" : "KVM_SET_MSRS";
+	struct kvm_vcpu *vcpu = p->vcpus[idx];
+	size_t size = sizeof(struct kvm_msrs) +
+		      KPS_MSRS_MAX * sizeof(struct kvm_msr_entry);
+	struct kvm_msrs *m = buf_alloc(_metadata, size);
+	struct kvm_msrs *ref = buf_alloc(_metadata, size);
+	bool ps = kps_pvm_has_protected_state(p);
+	struct kps_expect e = {
+		.err = 0,
+		.rule =
+			"3.1 + KVM_GET/SET_MSRS: count of MSRs before the first blocked one (x86.c:4090-4103, svm.c:2901-2918)",
+	};
+	unsigned int i, stop = n;
+	char msg[MSG_LEN];
+	__u64 val;
+	int r, err;
+
+	for (i = 0; i < n; i++) {
+		if (ps && kps_msr_blocked(p, idx, list[i])) {
+			stop = i;
+			break;
+		}
+	}
+	kps_msrs_init(m, list, n);
+	for (i = 0; i < n; i++) {
+		m->entries[i].data = MSR_CANARY | i;
+		if (get)
+			continue;
+		/*
+		 * SET: a valid value, so that only the protected-state check
+		 * can stop the list: the current one where it can be read,
+		 * else 0 (valid for every MSR of kps_msrs_passthrough).
+		 */
+		m->entries[i].data = read_msr(vcpu, list[i], &val) == 1 ? val : 0;
+	}
+	memcpy(ref, m, size);
+
+	errno = 0;
+	r = ioctl(vcpu->fd, get ? KVM_GET_MSRS : KVM_SET_MSRS, m);
+	err = errno;
+	row_msg(msg, p, idx, phase, name, &e, stop, r, err,
+		kps_memdiff(m, ref, size));
+	/* spec 6 item 3: a short positive count, never -EINVAL */
+	ASSERT_EQ((int)stop, r) {
+		TH_LOG("%s", msg);
+	}
+	if (!get) {
+		/* SET_MSRS has no writeback (x86.c:4131, writeback = 0) */
+		ASSERT_EQ(-1, kps_memdiff(m, ref, size)) {
+			TH_LOG("%s: SET_MSRS modified the caller's array", msg);
+		}
+		free(m);
+		free(ref);
+		return;
+	}
+	/* Header and indices are input only. */
+	ASSERT_EQ(n, m->nmsrs) {
+		TH_LOG("%s: nmsrs changed to %u", msg, m->nmsrs);
+	}
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(list[i], m->entries[i].index) {
+			TH_LOG("%s: entry %u index changed", msg, i);
+		}
+		if (i < stop && kps_vcpu_protected(p, idx) &&
+		    kps_msr_blocked(p, idx, list[i])) {
+			/* legacy SEV-ES: svm_get_msr() succeeds, data 0 */
+			ASSERT_EQ(0, m->entries[i].data) {
+				TH_LOG("%s: entry %u (MSR %#x) data %#llx, not 0 (svm.c:2914)",
+				       msg, i, list[i],
+				       (unsigned long long)m->entries[i].data);
+			}
+		} else if (i < stop) {
+			ASSERT_EQ(1, read_msr(vcpu, list[i], &val)) {
+				TH_LOG("%s: MSR %#x alone is refused", msg,
+				       list[i]);
+			}
+			/* entries before the stop: the real values */
+			ASSERT_EQ(val, m->entries[i].data) {
+				TH_LOG("%s: entry %u (MSR %#x) data %#llx, read alone %#llx",
+				       msg, i, list[i],
+				       (unsigned long long)m->entries[i].data,
+				       (unsigned long long)val);
+			}
+		} else if (i == stop) {
+			/* kvm_do_msr_access() zeroes a failed read (x86.c:499-504) */
+			ASSERT_EQ(0, m->entries[i].data) {
+				TH_LOG("%s: stopping entry %u (MSR %#x) data %#llx, expected 0",
+				       msg, i, list[i],
+				       (unsigned long long)m->entries[i].data);
+			}
+		} else {
+			/* after the stop: the caller's input, written back as is */
+			ASSERT_EQ(ref->entries[i].data, m->entries[i].data) {
+				TH_LOG("%s: entry %u (MSR %#x) data %#llx, caller's input %#llx",
+				       msg, i, list[i],
+				       (unsigned long long)m->entries[i].data,
+				       (unsigned long long)ref->entries[i].data);
+			}
+		}
+	}
+	free(m);
+	free(ref);
+}
+
+/*
+ * A protected SET must also refuse a pure canary argument and leave it
+ * untouched (the spec's "caller's buffer is byte-for-byte unchanged").
+ */
+static void check_set_canary(struct __test_metadata *_metadata,
+			     struct kps_pvm *p, unsigned int idx,
+			     const struct kps_state_ioctl *io,
+			     const struct kps_expect *e, const char *phase)
+{
+	struct kvm_vcpu *vcpu = p->vcpus[idx];
+	size_t size = kps_ioctl_buf_size(vcpu, io);
+	void *buf = buf_alloc(_metadata, size);
+	char msg[MSG_LEN];
+	ssize_t diff;
+	int r, err;
+
+	kps_canary_fill(buf, size, KPS_CANARY_SEED2);
+	errno = 0;
+	r = kps_ioctl_call(vcpu, io, buf);
+	err = errno;
+	diff = kps_canary_check(buf, size, KPS_CANARY_SEED2);
+	row_msg(msg, p, idx, phase, io->nr_name, e, -1, r, err, diff);
+	/* io->cite: the protected check refuses any argument */
+	ASSERT_EQ(-1, r) {
+		TH_LOG("canary argument: %s", msg);
+	}
+	ASSERT_EQ(e->err, err) {
+		TH_LOG("canary argument: %s", msg);
+	}
+	ASSERT_EQ(-1, diff) {
+		TH_LOG("canary argument: %s", msg);
+	}
+	free(buf);
+}
+
+/*
+ * Run one catalog row on vCPU idx of p and compare with kps_expect_row().
+ * payload: a valid SET/OTHER argument (capture_payloads()), or NULL to
+ * build one now (only on a vCPU that is not protected).
+ */
+static void check_row(struct __test_metadata *_metadata, struct kps_pvm *p,
+		      unsigned int idx, const struct kps_state_ioctl *io,
+		      const void *payload, const char *phase)
+{
+	struct kvm_vcpu *vcpu = p->vcpus[idx];
+	size_t size = kps_ioctl_buf_size(vcpu, io), n;
+	void *buf, *ref;
+	struct kps_expect e;
+	char msg[MSG_LEN];
+	ssize_t diff;
+	int r, err, exp;
+
+	if (kps_ioctl_rule(io) == KPS_RULE_MSR) {
+		check_msr_list(_metadata, p, idx, io->dir == KPS_GET, row_msrs,
+			       ARRAY_SIZE(row_msrs), phase);
+		return;
+	}
+
+	kps_expect_row(p, idx, io, &e);
+	buf = buf_alloc(_metadata, size);
+	ref = buf_alloc(_metadata, size);
+	if (io->dir == KPS_GET) {
+		kps_canary_fill(buf, size, KPS_CANARY_SEED);
+		kps_ioctl_prep_get(vcpu, io, buf, size);
+	} else if (payload) {
+		memcpy(buf, payload, size);
+	} else {
+		r = kps_ioctl_prep_set(vcpu, io, buf, size);
+		ASSERT_LE(0, r) {
+			TH_LOG("setup: building the %s argument on %s vCPU %u: ret=%d errno=%s",
+			       io->nr_name, kps_pvm_name(p), idx, r,
+			       kps_errno_name(errno));
+		}
+	}
+	memcpy(ref, buf, size);
+	exp = e.ret == KPS_EXPECT_SUCCESS ? kps_ioctl_success_ret(io, ref) :
+					    e.ret;
+
+	errno = 0;
+	r = kps_ioctl_call(vcpu, io, buf);
+	err = errno;
+	diff = kps_memdiff(buf, ref, size);
+	row_msg(msg, p, idx, phase, io->nr_name, &e, exp, r, err, diff);
+
+	/* The rule of the row: e.rule = io->cite (spec 3 / 5). */
+	ASSERT_EQ(exp, r) {
+		TH_LOG("%s", msg);
+	}
+	if (exp == -1) {
+		ASSERT_EQ(e.err, err) {
+			TH_LOG("%s", msg);
+		}
+		/* spec 3: a refused GET copies nothing, a SET never writes */
+		ASSERT_EQ(-1, diff) {
+			TH_LOG("%s: the caller's buffer changed", msg);
+		}
+		if (io->dir == KPS_SET)
+			check_set_canary(_metadata, p, idx, io, &e, phase);
+	} else if (io->dir == KPS_GET && e.zero_out) {
+		/* spec 2.1: legacy SEV-ES copies out the kzalloc'ed buffer */
+		n = kps_ioctl_data_size(vcpu, io, buf);
+		memset(ref, 0, n);
+		diff = kps_memdiff(buf, ref, n);
+		ASSERT_EQ(-1, diff) {
+			TH_LOG("%s: byte %zd of the buffer is not zero", msg,
+			       diff);
+		}
+	} else if (io->dir == KPS_GET) {
+		/* Success must mean the state was copied out. */
+		ASSERT_NE(-1, diff) {
+			TH_LOG("%s: success, but the canary buffer is untouched",
+			       msg);
+		}
+	} else if (io->dir == KPS_SET) {
+		ASSERT_EQ(-1, diff) {
+			TH_LOG("%s: SET modified the caller's buffer", msg);
+		}
+	}
+	free(buf);
+	free(ref);
+}
+
+/*
+ * The row called with an argument that can be neither read nor written
+ * (spec 3 "ordering" column, spec 6 item 4).  Rows without a user pointer
+ * (nmi, set_tsc_khz, sync_regs) are checked as in after_launch.
+ */
+static void check_bad_pointer(struct __test_metadata *_metadata,
+			      struct kps_pvm *p, unsigned int idx,
+			      const struct kps_state_ioctl *io,
+			      const void *payload, const char *phase)
+{
+	struct kvm_vcpu *vcpu = p->vcpus[idx];
+	size_t size = kps_ioctl_buf_size(vcpu, io);
+	struct kps_expect e;
+	char msg[MSG_LEN];
+	void *bad;
+	int r, err;
+
+	if (io->flags & (KPS_NO_ARG | KPS_VALUE_ARG | KPS_RUNS_VCPU)) {
+		check_row(_metadata, p, idx, io, payload, phase);
+		return;
+	}
+	kps_expect_bad_pointer(p, idx, io, &e);
+	bad = kps_bad_pointer(size);
+	ASSERT_NE(NULL, bad) {
+		TH_LOG("setup: mmap(PROT_NONE, %zu) failed", size);
+	}
+	errno = 0;
+	r = ioctl(vcpu->fd, io->nr, bad);
+	err = errno;
+	row_msg(msg, p, idx, phase, io->nr_name, &e, -1, r, err, -1);
+	/* COPY_FIRST -> -EFAULT; check first (GET, SET_SREGS2) -> -EINVAL */
+	ASSERT_EQ(-1, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(e.err, err) {
+		TH_LOG("%s", msg);
+	}
+	munmap(bad, size);
+}
+
+/* Every row on vCPU idx (the multi-vCPU checks). */
+static void check_all_rows(struct __test_metadata *_metadata,
+			   struct kps_pvm *p, unsigned int idx,
+			   void **payloads, const char *phase)
+{
+	const struct kps_state_ioctl *io;
+	int i;
+
+	for (i = 0; i < KPS_NR_STATE_IOCTLS; i++) {
+		io = &kps_state_ioctls[i];
+		if (!kps_ioctl_supported(p->vm, io, NULL))
+			continue;
+		check_row(_metadata, p, idx, io,
+			  payloads ? payloads[i] : NULL, phase);
+	}
+}
+
+/* ---- before_launch: INIT2 + launch start, nothing protected yet ---- */
+
+FIXTURE(before_launch) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(before_launch) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(before_launch, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(before_launch, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(before_launch, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(before_launch, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(before_launch, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(before_launch)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_BEFORE);
+}
+
+FIXTURE_TEARDOWN(before_launch)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+/* ---- after_launch: protected, plus a default VM in the same process ---- */
+
+FIXTURE(after_launch) {
+	struct kps_pvm pvm;
+	struct kps_pvm ctl;
+	void *payloads[KPS_NR_STATE_IOCTLS];
+};
+
+FIXTURE_VARIANT(after_launch) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(after_launch, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(after_launch, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(after_launch, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(after_launch, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(after_launch, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(after_launch)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->ctl, KVM_X86_DEFAULT_VM, false, 1,
+		  KPS_PHASE_AFTER);
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_BEFORE);
+	capture_payloads(_metadata, &self->pvm, 0, self->payloads);
+	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+}
+
+FIXTURE_TEARDOWN(after_launch)
+{
+	kps_pvm_free(&self->pvm);
+	kps_pvm_free(&self->ctl);
+}
+
+/* ---- bad_pointer: after launch, argument neither readable nor writable -- */
+
+FIXTURE(bad_pointer) {
+	struct kps_pvm pvm;
+	void *payloads[KPS_NR_STATE_IOCTLS];
+};
+
+FIXTURE_VARIANT(bad_pointer) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(bad_pointer, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(bad_pointer, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(bad_pointer, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(bad_pointer, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(bad_pointer, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(bad_pointer)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_BEFORE);
+	capture_payloads(_metadata, &self->pvm, 0, self->payloads);
+	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+}
+
+FIXTURE_TEARDOWN(bad_pointer)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+/* ---- legacy KVM_SEV_ES_INIT on a type-0 VM (spec 2.1) ---- */
+
+FIXTURE(legacy_es_before) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(legacy_es_before) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(legacy_es_before, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_SETUP(legacy_es_before)
+{
+	if (!kps_require_type(_metadata, variant->type, true))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, true, 1,
+		  KPS_PHASE_BEFORE);
+}
+
+FIXTURE_TEARDOWN(legacy_es_before)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+FIXTURE(legacy_es_after) {
+	struct kps_pvm pvm;
+	void *payloads[KPS_NR_STATE_IOCTLS];
+};
+
+FIXTURE_VARIANT(legacy_es_after) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(legacy_es_after, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_SETUP(legacy_es_after)
+{
+	if (!kps_require_type(_metadata, variant->type, true))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, true, 1,
+		  KPS_PHASE_BEFORE);
+	capture_payloads(_metadata, &self->pvm, 0, self->payloads);
+	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+}
+
+FIXTURE_TEARDOWN(legacy_es_after)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+/*
+ * ---- after_migrate: the destination of KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM
+ * (spec 2, migration row; spec 6 item 2).  sev_migrate_from() sets
+ * guest_state_protected on every destination vCPU (sev.c:2056) but never
+ * calls fpstate_set_confidential(): 6.12 then answers the FC rows (FPU,
+ * XSAVE) with 0 [inf].  The suite asserts the promise (-EINVAL, as for
+ * every other state row), so those cases report that bug.  SNP VMs cannot
+ * be migrated (sev.c:2109-2110), so there is no snp variant; sev is the
+ * control (no protected state moves).
+ */
+FIXTURE(after_migrate) {
+	struct kps_pvm src;
+	struct kps_pvm pvm;
+	void *payloads[KPS_NR_STATE_IOCTLS];
+};
+
+FIXTURE_VARIANT(after_migrate) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(after_migrate, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(after_migrate, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_SETUP(after_migrate)
+{
+	int r;
+
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->src, variant->type, false, 1,
+		  KPS_PHASE_AFTER);
+	/* The destination: same type, no INIT2 (sev.c:2109-2110). */
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_CREATED);
+	capture_payloads(_metadata, &self->pvm, 0, self->payloads);
+	r = __vm_enable_cap(self->pvm.vm, KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM,
+			    self->src.vm->fd);
+	ASSERT_EQ(0, r) {
+		TH_LOG("setup: KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM %s -> %s: ret=%d errno=%s",
+		       kps_pvm_name(&self->src), kps_pvm_name(&self->pvm), r,
+		       kps_errno_name(errno));
+	}
+	/* The destination now holds the launched, protected context. */
+	self->pvm.phase = KPS_PHASE_AFTER;
+	self->pvm.nr_launched = self->src.nr_launched;
+	self->pvm.migrated = true;
+}
+
+FIXTURE_TEARDOWN(after_migrate)
+{
+	kps_pvm_free(&self->pvm);
+	kps_pvm_free(&self->src);
+}
+
+/*
+ * spec 2.1: KVM_RUN with kvm_valid_regs is allowed on legacy SEV-ES, but
+ * store_regs() is skipped while the vCPU is protected (x86.c:11202), so
+ * kvm_run->s.regs keeps what userspace left there.
+ */
+TEST_F(legacy_es_after, sync_regs_store)
+{
+	struct kvm_vcpu *vcpu = self->pvm.vcpus[0];
+	struct kvm_run *run = vcpu->run;
+	size_t size = sizeof(run->s.regs);
+	struct kps_expect e = {
+		.err = EINTR,
+		.rule =
+			"2.1 KVM_RUN with kvm_valid_regs: allowed, store_regs skipped (x86.c:4179-4182, 11202)",
+	};
+	char msg[MSG_LEN];
+	ssize_t diff;
+	int r, err;
+
+	kps_canary_fill(&run->s.regs, size, KPS_CANARY_SEED);
+	run->kvm_valid_regs = KVM_SYNC_X86_VALID_FIELDS;
+	run->kvm_dirty_regs = 0;
+	run->immediate_exit = 1;
+	errno = 0;
+	r = ioctl(vcpu->fd, KVM_RUN, NULL);
+	err = errno;
+	run->immediate_exit = 0;
+	run->kvm_valid_regs = 0;
+	diff = kps_canary_check(&run->s.regs, size, KPS_CANARY_SEED);
+	row_msg(msg, &self->pvm, 0, "legacy_es_after", "KVM_RUN(sync regs)",
+		&e, -1, r, err, diff);
+	/* the sync-regs check passes: immediate_exit then gives -EINTR */
+	ASSERT_EQ(-1, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(EINTR, err) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(-1, diff) {
+		TH_LOG("%s: kvm_run->s.regs written", msg);
+	}
+}
+
+/*
+ * One TEST_F per catalog row and fixture: each inclusion of the catalog
+ * expands KPS_STATE_IOCTL once per row, then undefines it.  The row
+ * pointer is a named constant per fixture and row.
+ */
+#define KPS_STATE_IOCTL(name, ...)					\
+static const struct kps_state_ioctl *const bl_##name =			\
+	&kps_state_ioctls[KPS_IO_##name];				\
+TEST_F(before_launch, name)						\
+{									\
+	if (row_ok(_metadata, &self->pvm, bl_##name))			\
+		check_row(_metadata, &self->pvm, 0, bl_##name, NULL,	\
+			  "before_launch");				\
+}
+
+#include "kps_state_ioctls.h"
+
+#define KPS_STATE_IOCTL(name, ...)					\
+static const struct kps_state_ioctl *const al_##name =			\
+	&kps_state_ioctls[KPS_IO_##name];				\
+TEST_F(after_launch, name)						\
+{									\
+	if (!row_ok(_metadata, &self->pvm, al_##name))			\
+		return;							\
+	check_row(_metadata, &self->pvm, 0, al_##name,			\
+		  self->payloads[KPS_IO_##name], "after_launch");	\
+	/* control: the default VM of this process keeps working */	\
+	check_row(_metadata, &self->ctl, 0, al_##name, NULL,		\
+		  "after_launch(control)");				\
+}
+
+#include "kps_state_ioctls.h"
+
+#define KPS_STATE_IOCTL(name, ...)					\
+static const struct kps_state_ioctl *const bp_##name =			\
+	&kps_state_ioctls[KPS_IO_##name];				\
+TEST_F(bad_pointer, name)						\
+{									\
+	if (row_ok(_metadata, &self->pvm, bp_##name))			\
+		check_bad_pointer(_metadata, &self->pvm, 0, bp_##name,	\
+				  self->payloads[KPS_IO_##name],	\
+				  "after_launch");			\
+}
+
+#include "kps_state_ioctls.h"
+
+#define KPS_STATE_IOCTL(name, ...)					\
+static const struct kps_state_ioctl *const am_##name =			\
+	&kps_state_ioctls[KPS_IO_##name];				\
+TEST_F(after_migrate, name)						\
+{									\
+	if (row_ok(_metadata, &self->pvm, am_##name))			\
+		check_row(_metadata, &self->pvm, 0, am_##name,		\
+			  self->payloads[KPS_IO_##name],		\
+			  "after_migrate");				\
+}
+
+#include "kps_state_ioctls.h"
+
+#define KPS_STATE_IOCTL(name, ...)					\
+static const struct kps_state_ioctl *const lb_##name =			\
+	&kps_state_ioctls[KPS_IO_##name];				\
+TEST_F(legacy_es_before, name)						\
+{									\
+	if (row_ok(_metadata, &self->pvm, lb_##name))			\
+		check_row(_metadata, &self->pvm, 0, lb_##name, NULL,	\
+			  "before_launch");				\
+}
+
+#include "kps_state_ioctls.h"
+
+#define KPS_STATE_IOCTL(name, ...)					\
+static const struct kps_state_ioctl *const la_##name =			\
+	&kps_state_ioctls[KPS_IO_##name];				\
+TEST_F(legacy_es_after, name)						\
+{									\
+	if (row_ok(_metadata, &self->pvm, la_##name))			\
+		check_row(_metadata, &self->pvm, 0, la_##name,		\
+			  self->payloads[KPS_IO_##name],		\
+			  "after_launch");				\
+}
+
+#include "kps_state_ioctls.h"
+
+/* ---- sync regs, per VM (spec 4, x86.c:4179-4182, 11142-11147) ---- */
+
+static void check_sync_cap(struct __test_metadata *_metadata,
+			   struct kps_pvm *p, const char *phase)
+{
+	bool ps = kps_pvm_has_protected_state(p);
+	int exp = ps ? 0 : KVM_SYNC_X86_VALID_FIELDS;
+	struct kps_expect e = {
+		.rule =
+			"4 KVM_CAP_SYNC_REGS: has_protected_state ? 0 : KVM_SYNC_X86_VALID_FIELDS (x86.c:4179-4182, 4291-4292)",
+	};
+	char msg[MSG_LEN];
+	int r;
+
+	r = ioctl(p->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	row_msg(msg, p, 0, phase, "KVM_CHECK_EXTENSION(KVM_CAP_SYNC_REGS) on the VM fd",
+		&e, exp, r, errno, -1);
+	ASSERT_EQ(exp, r) {
+		TH_LOG("%s", msg);
+	}
+}
+
+/*
+ * KVM_RUN with immediate_exit = 1: the sync-regs check (x86.c:11142)
+ * precedes the immediate_exit check (x86.c:11189), so an accepted request
+ * fails -EINTR without entering the guest; a refused one -EINVAL.  Any
+ * bit outside KVM_SYNC_X86_VALID_FIELDS is refused on every type.
+ */
+static void check_sync_run(struct __test_metadata *_metadata,
+			   struct kps_pvm *p, __u64 valid, __u64 dirty,
+			   const char *phase)
+{
+	struct kvm_vcpu *vcpu = p->vcpus[0];
+	struct kvm_run *run = vcpu->run;
+	bool refused = kps_pvm_has_protected_state(p) ||
+		       ((valid | dirty) & ~(__u64)KVM_SYNC_X86_VALID_FIELDS);
+	struct kps_expect e = {
+		.err = refused ? EINVAL : EINTR,
+		.rule =
+			"4/3 KVM_RUN + kvm_valid_regs/kvm_dirty_regs: kvm_sync_valid_fields() = 0 if has_protected_state (x86.c:4179-4182, 11142-11147), any phase",
+	};
+	char what[96], msg[MSG_LEN];
+	int r, err;
+
+	if (!refused && dirty) {
+		/* Fill kvm_run->s.regs with the vCPU's state first. */
+		run->kvm_valid_regs = KVM_SYNC_X86_VALID_FIELDS;
+		run->kvm_dirty_regs = 0;
+		run->immediate_exit = 1;
+		ioctl(vcpu->fd, KVM_RUN, NULL);
+	}
+	run->kvm_valid_regs = valid;
+	run->kvm_dirty_regs = dirty;
+	run->immediate_exit = 1;
+	errno = 0;
+	r = ioctl(vcpu->fd, KVM_RUN, NULL);
+	err = errno;
+	run->immediate_exit = 0;
+	run->kvm_valid_regs = 0;
+	run->kvm_dirty_regs = 0;
+
+	snprintf(what, sizeof(what),
+		 "KVM_RUN(kvm_valid_regs=%#llx kvm_dirty_regs=%#llx)",
+		 (unsigned long long)valid, (unsigned long long)dirty);
+	row_msg(msg, p, 0, phase, what, &e, -1, r, err, -1);
+	ASSERT_EQ(-1, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(e.err, err) {
+		TH_LOG("%s", msg);
+	}
+}
+
+FIXTURE(sync_regs_before) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(sync_regs_before) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_before, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_before, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_before, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_before, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_before, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(sync_regs_before)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_BEFORE);
+}
+
+FIXTURE_TEARDOWN(sync_regs_before)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+FIXTURE(sync_regs_after) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(sync_regs_after) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_after, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_after, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_after, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_after, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(sync_regs_after, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(sync_regs_after)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_AFTER);
+}
+
+FIXTURE_TEARDOWN(sync_regs_after)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+/* A bit outside KVM_SYNC_X86_VALID_FIELDS: refused on every type. */
+#define SYNC_X86_INVALID	((__u64)KVM_SYNC_X86_VALID_FIELDS + 1)
+
+TEST_F(sync_regs_before, cap)
+{
+	check_sync_cap(_metadata, &self->pvm, "sync_regs_before");
+}
+
+TEST_F(sync_regs_before, valid_regs)
+{
+	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_REGS, 0,
+		       "sync_regs_before");
+}
+
+TEST_F(sync_regs_before, valid_sregs)
+{
+	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_SREGS, 0,
+		       "sync_regs_before");
+}
+
+TEST_F(sync_regs_before, valid_events)
+{
+	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_EVENTS, 0,
+		       "sync_regs_before");
+}
+
+TEST_F(sync_regs_before, dirty_regs)
+{
+	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_REGS,
+		       "sync_regs_before");
+}
+
+TEST_F(sync_regs_before, dirty_sregs)
+{
+	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_SREGS,
+		       "sync_regs_before");
+}
+
+TEST_F(sync_regs_before, dirty_events)
+{
+	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_EVENTS,
+		       "sync_regs_before");
+}
+
+TEST_F(sync_regs_before, invalid_bit)
+{
+	check_sync_run(_metadata, &self->pvm, SYNC_X86_INVALID, 0,
+		       "sync_regs_before");
+}
+
+TEST_F(sync_regs_after, cap)
+{
+	check_sync_cap(_metadata, &self->pvm, "sync_regs_after");
+}
+
+TEST_F(sync_regs_after, valid_regs)
+{
+	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_REGS, 0,
+		       "sync_regs_after");
+}
+
+TEST_F(sync_regs_after, valid_sregs)
+{
+	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_SREGS, 0,
+		       "sync_regs_after");
+}
+
+TEST_F(sync_regs_after, valid_events)
+{
+	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_EVENTS, 0,
+		       "sync_regs_after");
+}
+
+TEST_F(sync_regs_after, dirty_regs)
+{
+	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_REGS,
+		       "sync_regs_after");
+}
+
+TEST_F(sync_regs_after, dirty_sregs)
+{
+	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_SREGS,
+		       "sync_regs_after");
+}
+
+TEST_F(sync_regs_after, dirty_events)
+{
+	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_EVENTS,
+		       "sync_regs_after");
+}
+
+TEST_F(sync_regs_after, invalid_bit)
+{
+	check_sync_run(_metadata, &self->pvm, SYNC_X86_INVALID, 0,
+		       "sync_regs_after");
+}
+
+/* ---- memslots and capabilities per type (spec 4) ---- */
+
+static void check_vm_cap(struct __test_metadata *_metadata,
+			 struct kps_pvm *p, long cap, const char *cap_name,
+			 int exp, const char *rule, const char *phase)
+{
+	struct kps_expect e = { .rule = rule };
+	char what[96], msg[MSG_LEN];
+	int r;
+
+	r = ioctl(p->vm->fd, KVM_CHECK_EXTENSION, cap);
+	snprintf(what, sizeof(what), "KVM_CHECK_EXTENSION(%s) on the VM fd",
+		 cap_name);
+	row_msg(msg, p, 0, phase, what, &e, exp, r, errno, -1);
+	ASSERT_EQ(exp, r) {
+		TH_LOG("%s", msg);
+	}
+}
+
+static bool pvm_private_mem(const struct kps_pvm *p)
+{
+	const struct kps_vm_type *t = kps_vm_type(p->type);
+
+	return !p->legacy_es && t && t->private_mem;
+}
+
+/* sev_es_guest(): SEV-ES or SNP after INIT, legacy SEV-ES after ES_INIT. */
+static bool pvm_es_active(const struct kps_pvm *p)
+{
+	return p->phase >= KPS_PHASE_INIT &&
+	       (p->legacy_es || p->type == KVM_X86_SEV_ES_VM ||
+		p->type == KVM_X86_SNP_VM);
+}
+
+static void check_readonly_mem(struct __test_metadata *_metadata,
+			       struct kps_pvm *p, const char *phase)
+{
+	check_vm_cap(_metadata, p, KVM_CAP_READONLY_MEM, "KVM_CAP_READONLY_MEM",
+		     !kps_pvm_has_protected_state(p),
+		     "4 KVM_CAP_READONLY_MEM: !has_protected_state (x86.c:4390-4391, kvm_host.h:2243)",
+		     phase);
+}
+
+static void check_readonly_slot(struct __test_metadata *_metadata,
+				struct kps_pvm *p, const char *phase)
+{
+	bool ps = kps_pvm_has_protected_state(p);
+	size_t size = getpagesize();
+	struct kps_expect e = {
+		.err = EINVAL,
+		.rule =
+			"4 KVM_MEM_READONLY: valid only if kvm_arch_has_readonly_mem() (kvm_main.c:1572-1596)",
+	};
+	char msg[MSG_LEN];
+	void *hva;
+	int r, err;
+
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hva);
+	errno = 0;
+	r = __vm_set_user_memory_region(p->vm, 2, KVM_MEM_READONLY, 0x200000,
+					size, hva);
+	err = errno;
+	row_msg(msg, p, 0, phase,
+		"KVM_SET_USER_MEMORY_REGION(KVM_MEM_READONLY)", &e,
+		ps ? -1 : 0, r, err, -1);
+	ASSERT_EQ(ps ? -1 : 0, r) {
+		TH_LOG("%s", msg);
+	}
+	if (ps) {
+		ASSERT_EQ(EINVAL, err) {
+			TH_LOG("%s", msg);
+		}
+	}
+}
+
+static void check_multi_as(struct __test_metadata *_metadata,
+			   struct kps_pvm *p, const char *phase)
+{
+	int dev = kps_kvm_cap(KVM_CAP_MULTI_ADDRESS_SPACE);
+
+	/*
+	 * kvm_main.c:4936-4940: VM fd kvm_arch_nr_memslot_as_ids() =
+	 * has_private_mem ? 1 : 2; compiled out (0) without CONFIG_KVM_SMM.
+	 */
+	check_vm_cap(_metadata, p, KVM_CAP_MULTI_ADDRESS_SPACE,
+		     "KVM_CAP_MULTI_ADDRESS_SPACE",
+		     dev <= 0 ? dev : (pvm_private_mem(p) ? 1 : dev),
+		     "4 KVM_CAP_MULTI_ADDRESS_SPACE: has_private_mem ? 1 : 2 (kvm_main.c:4936-4940, kvm_host.h:2291-2294)",
+		     phase);
+}
+
+static void check_guest_memfd(struct __test_metadata *_metadata,
+			      struct kps_pvm *p, const char *phase)
+{
+	bool priv = pvm_private_mem(p);
+	/*
+	 * Kernels with KVM_CAP_GUEST_MEMFD_FLAGS (6.18+: mmap()able
+	 * guest_memfd) answer 1 for every VM (the 6.18 host does for type 0,
+	 * notes/host-pvm-kvm.md section 2); there only private-memory types
+	 * are pinned down.
+	 */
+	bool any = kps_kvm_cap(KPS_CAP_GUEST_MEMFD_FLAGS) > 0;
+	struct kps_expect e = {
+		.rule =
+			"4 KVM_CAP_GUEST_MEMFD: has_private_mem (kvm_main.c:4966-4968); 0 or 1 without private memory where KVM_CAP_GUEST_MEMFD_FLAGS exists",
+	};
+	char msg[MSG_LEN];
+	int r;
+
+	r = ioctl(p->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
+	row_msg(msg, p, 0, phase,
+		"KVM_CHECK_EXTENSION(KVM_CAP_GUEST_MEMFD) on the VM fd", &e,
+		priv, r, errno, -1);
+	if (priv || !any) {
+		ASSERT_EQ(priv, r) {
+			TH_LOG("%s", msg);
+		}
+	} else {
+		ASSERT_TRUE(r == 0 || r == 1) {
+			TH_LOG("%s", msg);
+		}
+	}
+}
+
+static void check_mem_attributes(struct __test_metadata *_metadata,
+				 struct kps_pvm *p, const char *phase)
+{
+	check_vm_cap(_metadata, p, KVM_CAP_MEMORY_ATTRIBUTES,
+		     "KVM_CAP_MEMORY_ATTRIBUTES",
+		     pvm_private_mem(p) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+		     "4 KVM_CAP_MEMORY_ATTRIBUTES: PRIVATE iff has_private_mem (kvm_main.c:2403-2410, 4963-4964)",
+		     phase);
+}
+
+static void check_x86_smm(struct __test_metadata *_metadata,
+			  struct kps_pvm *p, const char *phase)
+{
+	int dev = kps_kvm_cap(KVM_CAP_X86_SMM);
+
+	check_vm_cap(_metadata, p, KVM_CAP_X86_SMM, "KVM_CAP_X86_SMM",
+		     pvm_es_active(p) || p->type == KVM_X86_TDX_VM ? 0 : dev,
+		     "4 KVM_CAP_X86_SMM: 0 once sev_es_guest() (svm.c:4563-4569), TDX 0",
+		     phase);
+}
+
+static void check_pre_fault(struct __test_metadata *_metadata,
+			    struct kps_pvm *p, const char *phase)
+{
+	bool gated = (p->type == KVM_X86_SNP_VM &&
+		      p->phase < KPS_PHASE_AFTER) ||
+		     p->type == KVM_X86_TDX_VM;
+	struct kvm_pre_fault_memory range = {
+		.gpa = KPS_SNP_GPA,
+		.size = getpagesize(),
+	};
+	struct kps_expect e = {
+		.err = EOPNOTSUPP,
+		.rule =
+			"4 KVM_PRE_FAULT_MEMORY: -EOPNOTSUPP until pre_fault_allowed (mmu.c:4811-4812; SNP: sev.c:2567-2568)",
+	};
+	char msg[MSG_LEN];
+	void *hva;
+	int r, err;
+
+	if (!gated && kps_kvm_cap(KVM_CAP_PRE_FAULT_MEMORY) <= 0)
+		SKIP(return,
+		     "KVM_CAP_PRE_FAULT_MEMORY=0 (no TDP, e.g. kvm_amd.npt=N): KVM_PRE_FAULT_MEMORY fails on every VM (mmu.c:4772-4773)");
+	if (p->type != KVM_X86_SNP_VM) {
+		hva = mmap(NULL, range.size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, hva);
+		ASSERT_EQ(0, __vm_set_user_memory_region(p->vm, 1, 0,
+							 range.gpa, range.size,
+							 hva));
+	}
+	errno = 0;
+	r = ioctl(p->vcpus[0]->fd, KVM_PRE_FAULT_MEMORY, &range);
+	err = errno;
+	row_msg(msg, p, 0, phase, "KVM_PRE_FAULT_MEMORY", &e, gated ? -1 : 0,
+		r, err, -1);
+	if (gated) {
+		ASSERT_EQ(-1, r) {
+			TH_LOG("%s", msg);
+		}
+		ASSERT_EQ(EOPNOTSUPP, err) {
+			TH_LOG("%s", msg);
+		}
+	} else {
+		ASSERT_EQ(0, r) {
+			TH_LOG("%s", msg);
+		}
+	}
+}
+
+FIXTURE(mem_caps_before) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(mem_caps_before) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_before, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_before, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_before, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_before, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_before, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(mem_caps_before)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_BEFORE);
+}
+
+FIXTURE_TEARDOWN(mem_caps_before)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+FIXTURE(mem_caps_after) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(mem_caps_after) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_after, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_after, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_after, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_after, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(mem_caps_after, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(mem_caps_after)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_AFTER);
+}
+
+FIXTURE_TEARDOWN(mem_caps_after)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+TEST_F(mem_caps_before, readonly_mem)
+{
+	check_readonly_mem(_metadata, &self->pvm, "mem_caps_before");
+}
+
+TEST_F(mem_caps_before, readonly_slot)
+{
+	check_readonly_slot(_metadata, &self->pvm, "mem_caps_before");
+}
+
+TEST_F(mem_caps_before, multi_as)
+{
+	check_multi_as(_metadata, &self->pvm, "mem_caps_before");
+}
+
+TEST_F(mem_caps_before, guest_memfd)
+{
+	check_guest_memfd(_metadata, &self->pvm, "mem_caps_before");
+}
+
+TEST_F(mem_caps_before, mem_attributes)
+{
+	check_mem_attributes(_metadata, &self->pvm, "mem_caps_before");
+}
+
+TEST_F(mem_caps_before, x86_smm)
+{
+	check_x86_smm(_metadata, &self->pvm, "mem_caps_before");
+}
+
+TEST_F(mem_caps_before, pre_fault)
+{
+	check_pre_fault(_metadata, &self->pvm, "mem_caps_before");
+}
+
+TEST_F(mem_caps_after, readonly_mem)
+{
+	check_readonly_mem(_metadata, &self->pvm, "mem_caps_after");
+}
+
+TEST_F(mem_caps_after, readonly_slot)
+{
+	check_readonly_slot(_metadata, &self->pvm, "mem_caps_after");
+}
+
+TEST_F(mem_caps_after, multi_as)
+{
+	check_multi_as(_metadata, &self->pvm, "mem_caps_after");
+}
+
+TEST_F(mem_caps_after, guest_memfd)
+{
+	check_guest_memfd(_metadata, &self->pvm, "mem_caps_after");
+}
+
+TEST_F(mem_caps_after, mem_attributes)
+{
+	check_mem_attributes(_metadata, &self->pvm, "mem_caps_after");
+}
+
+TEST_F(mem_caps_after, x86_smm)
+{
+	check_x86_smm(_metadata, &self->pvm, "mem_caps_after");
+}
+
+TEST_F(mem_caps_after, pre_fault)
+{
+	check_pre_fault(_metadata, &self->pvm, "mem_caps_after");
+}
+
+/* ---- KVM_GET/SET_MSRS around blocked MSRs, after launch (spec 3.1) ---- */
+
+FIXTURE(msrs) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(msrs) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(msrs, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(msrs, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(msrs, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(msrs, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_VARIANT_ADD(msrs, tdx) {
+	.type = KVM_X86_TDX_VM,
+};
+
+FIXTURE_SETUP(msrs)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_AFTER);
+}
+
+FIXTURE_TEARDOWN(msrs)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+/* EFER: write intercept cleared for SEV-ES vCPUs (sev.c:4677). */
+static const __u32 msrs_efer[] = {
+	MSR_IA32_APICBASE, MSR_EFER, MSR_IA32_MISC_ENABLE,
+};
+
+/* A blocked MSR first: count 0, not -EINVAL (spec 6 item 3). */
+static const __u32 msrs_first[] = {
+	MSR_LSTAR, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
+};
+
+/* PAT: write intercept cleared for SEV-ES vCPUs (sev.c:4678). */
+static const __u32 msrs_pat[] = {
+	MSR_IA32_MISC_ENABLE, MSR_IA32_CR_PAT, MSR_STAR,
+};
+
+TEST_F(msrs, get_efer)
+{
+	check_msr_list(_metadata, &self->pvm, 0, true, msrs_efer,
+		       ARRAY_SIZE(msrs_efer), "after_launch");
+}
+
+TEST_F(msrs, set_efer)
+{
+	check_msr_list(_metadata, &self->pvm, 0, false, msrs_efer,
+		       ARRAY_SIZE(msrs_efer), "after_launch");
+}
+
+TEST_F(msrs, get_first_blocked)
+{
+	check_msr_list(_metadata, &self->pvm, 0, true, msrs_first,
+		       ARRAY_SIZE(msrs_first), "after_launch");
+}
+
+TEST_F(msrs, set_first_blocked)
+{
+	check_msr_list(_metadata, &self->pvm, 0, false, msrs_first,
+		       ARRAY_SIZE(msrs_first), "after_launch");
+}
+
+TEST_F(msrs, get_pat)
+{
+	check_msr_list(_metadata, &self->pvm, 0, true, msrs_pat,
+		       ARRAY_SIZE(msrs_pat), "after_launch");
+}
+
+/* Intercepted MSRs stay readable and writable after protection. */
+TEST_F(msrs, intercepted)
+{
+	check_msr_list(_metadata, &self->pvm, 0, true, kps_msrs_intercepted,
+		       kps_nr_msrs_intercepted, "after_launch");
+	check_msr_list(_metadata, &self->pvm, 0, false, kps_msrs_intercepted,
+		       kps_nr_msrs_intercepted, "after_launch");
+}
+
+/* Every pass-through MSR alone: blocked on protected vCPUs. */
+TEST_F(msrs, passthrough)
+{
+	unsigned int i;
+
+	for (i = 0; i < kps_nr_msrs_passthrough; i++) {
+		check_msr_list(_metadata, &self->pvm, 0, true,
+			       &kps_msrs_passthrough[i], 1, "after_launch");
+		check_msr_list(_metadata, &self->pvm, 0, false,
+			       &kps_msrs_passthrough[i], 1, "after_launch");
+	}
+}
+
+/* ---- more vCPUs (spec 2) ---- */
+
+FIXTURE(vcpus) {
+	struct kps_pvm pvm;
+	void *payloads[KPS_MAX_VCPUS][KPS_NR_STATE_IOCTLS];
+};
+
+FIXTURE_VARIANT(vcpus) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(vcpus, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(vcpus, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(vcpus, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_SETUP(vcpus)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+}
+
+FIXTURE_TEARDOWN(vcpus)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+/* Launch a VM with n vCPUs and check every row on every vCPU. */
+static void check_n_vcpus(struct __test_metadata *_metadata,
+			  struct kps_pvm *p,
+			  void *payloads[][KPS_NR_STATE_IOCTLS],
+			  unsigned long type, unsigned int n)
+{
+	unsigned int i;
+
+	setup_pvm(_metadata, p, type, false, n, KPS_PHASE_BEFORE);
+	for (i = 0; i < n; i++)
+		capture_payloads(_metadata, p, i, payloads[i]);
+	advance_pvm(_metadata, p, KPS_PHASE_AFTER);
+	/* sev.c:968-977, 2485-2491: every vCPU existing at launch */
+	for (i = 0; i < n; i++)
+		check_all_rows(_metadata, p, i, payloads[i], "after_launch");
+}
+
+TEST_F(vcpus, two_vcpus)
+{
+	check_n_vcpus(_metadata, &self->pvm, self->payloads, variant->type, 2);
+}
+
+TEST_F(vcpus, four_vcpus)
+{
+	check_n_vcpus(_metadata, &self->pvm, self->payloads, variant->type, 4);
+}
+
+/*
+ * The protecting command again: SEV-ES LAUNCH_UPDATE_VMSA and SNP
+ * SNP_LAUNCH_FINISH stop at vCPU 0, already protected (sev_es_sync_vmsa,
+ * sev.c:817-818) with -EINVAL; SEV has no VMSA (-ENOTTY, sev.c:962-963).
+ */
+static void check_second_launch(struct __test_metadata *_metadata,
+				struct kps_pvm *p, const char *phase)
+{
+	struct kvm_sev_snp_launch_finish finish = { 0 };
+	bool snp = p->type == KVM_X86_SNP_VM;
+	int exp_err = p->type == KVM_X86_SEV_VM ? ENOTTY : EINVAL;
+	struct kps_expect e = {
+		.err = exp_err,
+		.rule =
+			"2 second LAUNCH_UPDATE_VMSA / SNP_LAUNCH_FINISH: -EINVAL at the first protected vCPU (sev.c:817-818); SEV: -ENOTTY (sev.c:962-963)",
+	};
+	char msg[MSG_LEN];
+	__u32 fw = 0;
+	int r, err;
+
+	errno = 0;
+	r = snp ? kps_pvm_cmd(p, KVM_SEV_SNP_LAUNCH_FINISH, &finish, &fw) :
+		  kps_pvm_cmd(p, KVM_SEV_LAUNCH_UPDATE_VMSA, NULL, &fw);
+	err = errno;
+	row_msg(msg, p, 0, phase,
+		snp ? "KVM_SEV_SNP_LAUNCH_FINISH (again)" :
+		      "KVM_SEV_LAUNCH_UPDATE_VMSA (again)",
+		&e, -1, r, err, -1);
+	ASSERT_EQ(-1, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(exp_err, err) {
+		TH_LOG("%s", msg);
+	}
+}
+
+TEST_F(vcpus, second_launch)
+{
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_BEFORE);
+	capture_payloads(_metadata, &self->pvm, 0, self->payloads[0]);
+	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+	check_second_launch(_metadata, &self->pvm, "after_launch");
+	/* vCPU 0 is as protected as before */
+	check_all_rows(_metadata, &self->pvm, 0, self->payloads[0],
+		       "after second launch");
+}
+
+/*
+ * spec 2 [inf]: a vCPU created after protection keeps guest_state_protected
+ * false, every row works on it (sync regs stay refused: that check is per
+ * VM), and a second protecting command cannot protect it (it stops at
+ * vCPU 0).
+ */
+TEST_F(vcpus, late_vcpu)
+{
+	char err[320];
+
+	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
+		  KPS_PHASE_BEFORE);
+	capture_payloads(_metadata, &self->pvm, 0, self->payloads[0]);
+	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+	ASSERT_NE(NULL, kps_pvm_add_vcpu(&self->pvm, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	check_all_rows(_metadata, &self->pvm, 1, NULL, "late vCPU");
+	check_all_rows(_metadata, &self->pvm, 0, self->payloads[0],
+		       "after_launch");
+	check_second_launch(_metadata, &self->pvm, "late vCPU");
+	check_all_rows(_metadata, &self->pvm, 1, NULL,
+		       "late vCPU after second launch");
+}
+
+/* ---- KVM_RUN after protection (as upstream sev_smoke_test.c) ---- */
+
+static void guest_default_code(void)
+{
+	GUEST_DONE();
+}
+
+static void guest_sev_code(void)
+{
+	GUEST_ASSERT(this_cpu_has(X86_FEATURE_SEV));
+	GUEST_ASSERT(rdmsr(MSR_AMD64_SEV) & MSR_AMD64_SEV_ENABLED);
+
+	GUEST_DONE();
+}
+
+static void guest_sev_es_code(void)
+{
+	GUEST_ASSERT(rdmsr(MSR_AMD64_SEV) & MSR_AMD64_SEV_ENABLED);
+	GUEST_ASSERT(rdmsr(MSR_AMD64_SEV) & MSR_AMD64_SEV_ES_ENABLED);
+
+	/* No GHCB ucalls for SEV-ES: "done" is a GHCB MSR termination. */
+	wrmsr(MSR_AMD64_SEV_ES_GHCB, GHCB_MSR_TERM_REQ);
+	__asm__ __volatile__("rep; vmmcall");
+}
+
+FIXTURE(run_after) {
+	struct kvm_vm *vm;
+	struct kvm_vm *ctl;
+};
+
+FIXTURE_VARIANT(run_after) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(run_after, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(run_after, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(run_after, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_SETUP(run_after)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+}
+
+FIXTURE_TEARDOWN(run_after)
+{
+	if (self->vm)
+		kvm_vm_free(self->vm);
+	if (self->ctl)
+		kvm_vm_free(self->ctl);
+}
+
+static void run_to_done(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu, const char *type)
+{
+	struct ucall uc;
+	int r;
+
+	r = __vcpu_run(vcpu);
+	ASSERT_EQ(0, r) {
+		TH_LOG("KVM_RUN on %s after_launch: expected 0, seen %d errno=%s",
+		       type, r, kps_errno_name(errno));
+	}
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_DONE:
+		break;
+	case UCALL_ABORT:
+		ASSERT_EQ(UCALL_DONE, UCALL_ABORT) {
+			TH_LOG("type %s: guest assertion %s at %s:%ld", type,
+			       uc.buffer, uc.args[1] ? (char *)uc.args[1] : "?",
+			       uc.args[2]);
+		}
+		break;
+	default:
+		ASSERT_EQ(UCALL_DONE, uc.cmd) {
+			TH_LOG("KVM_RUN on %s after_launch: exit %u (%s), no UCALL_DONE",
+			       type, vcpu->run->exit_reason,
+			       exit_reason_str(vcpu->run->exit_reason));
+		}
+	}
+}
+
+TEST_F_TIMEOUT(run_after, kvm_run, 60)
+{
+	const char *type = kps_vm_type_name(variant->type);
+	struct kvm_vcpu *vcpu, *ctl_vcpu;
+	struct kvm_regs regs;
+	int r;
+
+	switch (variant->type) {
+	case KVM_X86_SEV_VM:
+		self->vm = vm_sev_create_with_one_vcpu(KVM_X86_SEV_VM,
+						       guest_sev_code, &vcpu);
+		vm_sev_launch(self->vm, SEV_POLICY_NO_DBG, NULL);
+		break;
+	case KVM_X86_SEV_ES_VM:
+		self->vm = vm_sev_create_with_one_vcpu(KVM_X86_SEV_ES_VM,
+						       guest_sev_es_code,
+						       &vcpu);
+		vm_sev_launch(self->vm, SEV_POLICY_ES | SEV_POLICY_NO_DBG,
+			      NULL);
+		/* really protected: regs.c:92-94 */
+		r = __vcpu_ioctl(vcpu, KVM_GET_REGS, &regs);
+		ASSERT_EQ(-1, r) {
+			TH_LOG("KVM_GET_REGS on sev_es after_launch: expected -1, seen %d",
+			       r);
+		}
+		break;
+	default:
+		self->vm = vm_create_with_one_vcpu(&vcpu, guest_default_code);
+		break;
+	}
+
+	if (variant->type == KVM_X86_SEV_ES_VM) {
+		r = __vcpu_run(vcpu);
+		/* sev_smoke_test.c: GHCB MSR protocol termination request */
+		ASSERT_EQ(0, r) {
+			TH_LOG("KVM_RUN on sev_es after_launch: expected 0, seen %d errno=%s",
+			       r, kps_errno_name(errno));
+		}
+		ASSERT_EQ(KVM_EXIT_SYSTEM_EVENT, vcpu->run->exit_reason) {
+			TH_LOG("KVM_RUN on sev_es after_launch: exit %u (%s), not SYSTEM_EVENT",
+			       vcpu->run->exit_reason,
+			       exit_reason_str(vcpu->run->exit_reason));
+		}
+		ASSERT_EQ(KVM_SYSTEM_EVENT_SEV_TERM,
+			  vcpu->run->system_event.type);
+		ASSERT_EQ(1, vcpu->run->system_event.ndata);
+		ASSERT_EQ(GHCB_MSR_TERM_REQ, vcpu->run->system_event.data[0]);
+	} else {
+		run_to_done(_metadata, vcpu, type);
+	}
+
+	/* control: a default VM in the same process still runs */
+	self->ctl = vm_create_with_one_vcpu(&ctl_vcpu, guest_default_code);
+	run_to_done(_metadata, ctl_vcpu, "default(control)");
+}
+
+TEST_HARNESS_MAIN

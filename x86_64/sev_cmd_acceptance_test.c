@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sev_cmd_acceptance_test - which KVM_MEMORY_ENCRYPT_OP commands each VM
+ * type accepts, and in which order (spec section 3, KVM_MEMORY_ENCRYPT_OP,
+ * KVM_SEV_INIT/ES_INIT, KVM_SEV_INIT2 and "other SEV cmds" rows; section
+ * 1.1 need_init; section 6 items 4 and 13).
+ *
+ * One fixture, sev_cmds, with a variant per VM type (default,
+ * sw_protected, sev, sev_es, snp); each case creates a fresh barebones VM
+ * (lib/kps_protected.c) before any SEV command, then issues the commands
+ * the test names.  Expected results depend on the host only through
+ * "SEV enabled" and "SEV-ES enabled" (KVM_CAP_VM_TYPES bits 2 and 3, which
+ * 6.12 sets together with the CPUID bits, sev.c:2975-2982): without SEV
+ * every command fails -ENOTTY (sev.c:2586-2587; VMX has no mem_enc_ioctl,
+ * x86.c:6868-6875), so the default variant runs everywhere.
+ *
+ * TDX has no variant: KVM_MEMORY_ENCRYPT_OP carries KVM_TDX_* commands on
+ * a TD (UP vt_mem_enc_ioctl), which this suite does not implement.
+ *
+ * Each failure names the command, the VM type, the phase, the expected and
+ * seen return and errno, the firmware error and the spec row.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "sev.h"
+
+#include "kps_protected.h"
+#include "kps_util.h"
+
+/* sev_init2_tests.c: the one vmsa_features bit known to work alone. */
+#define SVM_SEV_FEAT_DEBUG_SWAP	BIT_ULL(5)
+
+#define MSG_LEN			640
+
+static bool sev_on(void)
+{
+	long mask = kps_supported_vm_types();
+
+	return mask > 0 && (mask & BIT(KVM_X86_SEV_VM));
+}
+
+static bool sev_es_on(void)
+{
+	long mask = kps_supported_vm_types();
+
+	return mask > 0 && (mask & BIT(KVM_X86_SEV_ES_VM));
+}
+
+/* Types that start with need_init = true (svm.c:5183). */
+static bool needs_init2(unsigned long type)
+{
+	return kps_type_is_sev(type);
+}
+
+/* KVM_X86_SEV_VMSA_FEATURES on /dev/kvm (sev.c:2164), 0 if absent. */
+static __u64 supported_vmsa_features(void)
+{
+	__u64 val = 0;
+	struct kvm_device_attr attr = {
+		.group = KVM_X86_GRP_SEV,
+		.attr = KVM_X86_SEV_VMSA_FEATURES,
+		.addr = (__u64)(unsigned long)&val,
+	};
+	int fd = kps_open_kvm();
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, KVM_GET_DEVICE_ATTR, &attr))
+		val = 0;
+	close(fd);
+	return val;
+}
+
+/*
+ * Issue one command and compare: exp_err 0 means success (0), otherwise
+ * -1 with that errno.
+ */
+static void check_cmd(struct __test_metadata *_metadata, struct kps_pvm *p,
+		      __u32 id, const char *name, void *data, int exp_err,
+		      const char *rule)
+{
+	int exp = exp_err ? -1 : 0;
+	char res[400], msg[MSG_LEN];
+	__u32 fw = 0;
+	int r, err;
+
+	errno = 0;
+	r = kps_pvm_cmd(p, id, data, &fw);
+	err = errno;
+	kps_fmt_result(res, sizeof(res), name, kps_pvm_name(p),
+		       kps_phase_name(p->phase), exp, exp_err, r, err, -1);
+	snprintf(msg, sizeof(msg), "%s; fw_error %u; spec: %s", res, fw, rule);
+	ASSERT_EQ(exp, r) {
+		TH_LOG("%s", msg);
+	}
+	if (exp_err) {
+		ASSERT_EQ(exp_err, err) {
+			TH_LOG("%s", msg);
+		}
+	}
+}
+
+#define CHECK_CMD(p, id, data, exp_err, rule)				\
+	check_cmd(_metadata, p, id, #id, data, exp_err, rule)
+
+static void new_vm(struct __test_metadata *_metadata, struct kps_pvm *p,
+		   unsigned long type, unsigned int nr_vcpus)
+{
+	char err[320];
+
+	ASSERT_EQ(0, kps_pvm_create(p, type, false, nr_vcpus,
+				    KPS_PHASE_CREATED, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+}
+
+/* The expected errno of KVM_SEV_INIT2 on a fresh VM of this type. */
+static int init2_err(unsigned long type)
+{
+	int err = needs_init2(type) ? 0 : EINVAL;	/* sev.c:508-509 */
+
+	return sev_on() ? err : ENOTTY;			/* sev.c:2586-2587 */
+}
+
+FIXTURE(sev_cmds) {
+	struct kps_pvm pvm;
+};
+
+FIXTURE_VARIANT(sev_cmds) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(sev_cmds, default) {
+	.type = KVM_X86_DEFAULT_VM,
+};
+
+FIXTURE_VARIANT_ADD(sev_cmds, sw_protected) {
+	.type = KVM_X86_SW_PROTECTED_VM,
+};
+
+FIXTURE_VARIANT_ADD(sev_cmds, sev) {
+	.type = KVM_X86_SEV_VM,
+};
+
+FIXTURE_VARIANT_ADD(sev_cmds, sev_es) {
+	.type = KVM_X86_SEV_ES_VM,
+};
+
+FIXTURE_VARIANT_ADD(sev_cmds, snp) {
+	.type = KVM_X86_SNP_VM,
+};
+
+FIXTURE_SETUP(sev_cmds)
+{
+	if (!kps_require_type(_metadata, variant->type, false))
+		return;
+	new_vm(_metadata, &self->pvm, variant->type, 0);
+}
+
+FIXTURE_TEARDOWN(sev_cmds)
+{
+	kps_pvm_free(&self->pvm);
+}
+
+/* KVM_SEV_INIT: type 0 only (sev.c:488-489). */
+TEST_F(sev_cmds, sev_init)
+{
+	int exp = !sev_on() ? ENOTTY :
+		  variant->type == KVM_X86_DEFAULT_VM ? 0 : EINVAL;
+
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT, NULL, exp,
+		  "3 KVM_SEV_INIT: only on KVM_X86_DEFAULT_VM, else -EINVAL (sev.c:488-489); -ENOTTY without SEV (sev.c:2586-2587)");
+}
+
+/* KVM_SEV_ES_INIT: -ENOTTY without SEV-ES first, then type 0 only. */
+TEST_F(sev_cmds, sev_es_init)
+{
+	int exp = !sev_on() || !sev_es_on() ? ENOTTY :
+		  variant->type == KVM_X86_DEFAULT_VM ? 0 : EINVAL;
+
+	CHECK_CMD(&self->pvm, KVM_SEV_ES_INIT, NULL, exp,
+		  "3 KVM_SEV_ES_INIT: -ENOTTY if !sev_es_enabled (sev.c:2614-2618), then type 0 only (sev.c:488-489)");
+}
+
+/* KVM_SEV_INIT2 with a zeroed argument: types 2, 3, 4 only. */
+TEST_F(sev_cmds, init2)
+{
+	struct kvm_sev_init init = { 0 };
+
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT2, &init, init2_err(variant->type),
+		  "3 KVM_SEV_INIT2: -EINVAL unless need_init (types 2/3/4 before INIT2, sev.c:508-509)");
+}
+
+/*
+ * need_init is checked before copy_from_user (sev.c:508-514): a bad
+ * argument is -EINVAL on a type that cannot take INIT2, -EFAULT on one
+ * that can (spec 6 item 4).
+ */
+TEST_F(sev_cmds, init2_bad_pointer)
+{
+	void *bad = kps_bad_pointer(sizeof(struct kvm_sev_init));
+	int exp = init2_err(variant->type);
+
+	ASSERT_NE(NULL, bad);
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT2, bad, exp ? exp : EFAULT,
+		  "3 KVM_SEV_INIT2: need_init checked before the argument is read (sev.c:508-514)");
+}
+
+/*
+ * A second INIT2: need_init is false (-EINVAL, sev.c:508-509) also for a
+ * bad argument, which is not read; on SNP every id < 100 is -EPERM once
+ * INIT2 made it an SNP guest (sev.c:2608-2611).
+ */
+TEST_F(sev_cmds, init2_twice)
+{
+	struct kvm_sev_init init = { 0 };
+	void *bad = kps_bad_pointer(sizeof(init));
+	int exp = init2_err(variant->type);
+
+	ASSERT_NE(NULL, bad);
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT2, &init, exp,
+		  "3 KVM_SEV_INIT2 (first)");
+	if (!exp) {
+		self->pvm.phase = KPS_PHASE_INIT;
+		exp = variant->type == KVM_X86_SNP_VM ? EPERM : EINVAL;
+	}
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT2, &init, exp,
+		  "3 KVM_SEV_INIT2 again: -EINVAL (need_init false, sev.c:508-509); SNP -EPERM (sev.c:2608-2611)");
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT2, bad, exp,
+		  "3 KVM_SEV_INIT2 again, bad argument: refused before it is read (sev.c:508-509, 2605-2612)");
+}
+
+/* Every kvm_sev_init.flags bit: -EINVAL (sev.c:417-418). */
+TEST_F(sev_cmds, init2_flags)
+{
+	struct kvm_sev_init init = { 0 };
+	struct kps_pvm p;
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		new_vm(_metadata, &p, variant->type, 0);
+		init.flags = BIT(i);
+		CHECK_CMD(&p, KVM_SEV_INIT2, &init,
+			  init2_err(variant->type) ?: EINVAL,
+			  "3 KVM_SEV_INIT2: any flags bit -> -EINVAL (sev.c:417-418)");
+		kps_pvm_free(&p);
+	}
+}
+
+/*
+ * vmsa_features: none for SEV, KVM_X86_SEV_VMSA_FEATURES for SEV-ES and
+ * SNP (sev.c:411, 420-421); each other bit alone is -EINVAL.  As in
+ * sev_init2_tests.c, only DEBUG_SWAP is known to work on its own.
+ */
+TEST_F(sev_cmds, init2_vmsa_features)
+{
+	__u64 valid = variant->type == KVM_X86_SEV_ES_VM ||
+		      variant->type == KVM_X86_SNP_VM ?
+		      supported_vmsa_features() : 0;
+	struct kvm_sev_init init = { 0 };
+	struct kps_pvm p;
+	int i, exp;
+
+	for (i = 0; i < 64; i++) {
+		exp = init2_err(variant->type);
+		if (!exp && (valid & BIT_ULL(i)) &&
+		    !(SVM_SEV_FEAT_DEBUG_SWAP & BIT_ULL(i)))
+			continue;
+		if (!exp && !(valid & BIT_ULL(i)))
+			exp = EINVAL;
+		new_vm(_metadata, &p, variant->type, 0);
+		init.vmsa_features = BIT_ULL(i);
+		CHECK_CMD(&p, KVM_SEV_INIT2, &init, exp,
+			  "3 KVM_SEV_INIT2: vmsa_features outside KVM_X86_SEV_VMSA_FEATURES (none for SEV) -> -EINVAL (sev.c:411, 420-421)");
+		kps_pvm_free(&p);
+	}
+}
+
+/*
+ * ghcb_version: at most GHCB_VERSION_MAX (2), and 0 for SEV
+ * (sev.c:423-424).
+ */
+TEST_F(sev_cmds, init2_ghcb_version)
+{
+	bool es = variant->type == KVM_X86_SEV_ES_VM ||
+		  variant->type == KVM_X86_SNP_VM;
+	struct kvm_sev_init init = { 0 };
+	struct kps_pvm p;
+	int v, exp;
+
+	for (v = 1; v <= KPS_GHCB_VERSION_MAX + 1; v++) {
+		exp = init2_err(variant->type);
+		if (!exp && (!es || v > KPS_GHCB_VERSION_MAX))
+			exp = EINVAL;
+		new_vm(_metadata, &p, variant->type, 0);
+		init.ghcb_version = v;
+		CHECK_CMD(&p, KVM_SEV_INIT2, &init, exp,
+			  "3 KVM_SEV_INIT2: ghcb_version > GHCB_VERSION_MAX, or != 0 for SEV -> -EINVAL (sev.c:423-424)");
+		kps_pvm_free(&p);
+	}
+}
+
+/* INIT/INIT2 once a vCPU exists: -EINVAL (sev.c:414-415). */
+TEST_F(sev_cmds, init_after_vcpu)
+{
+	struct kvm_sev_init init = { 0 };
+	char err[320];
+	int exp;
+
+	ASSERT_NE(NULL, kps_pvm_add_vcpu(&self->pvm, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	if (needs_init2(variant->type)) {
+		CHECK_CMD(&self->pvm, KVM_SEV_INIT2, &init,
+			  init2_err(variant->type) ?: EINVAL,
+			  "3 KVM_SEV_INIT2 after KVM_CREATE_VCPU: -EINVAL (sev.c:414-415)");
+		return;
+	}
+	exp = !sev_on() ? ENOTTY : EINVAL;
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT, NULL, exp,
+		  "3 KVM_SEV_INIT after KVM_CREATE_VCPU: -EINVAL (sev.c:414-415; other types sev.c:488-489)");
+}
+
+/*
+ * Legacy command ids (< KVM_SEV_SNP_LAUNCH_START) on an initialised SNP
+ * VM: -EPERM before the command is decoded (sev.c:2608-2611).  Elsewhere
+ * the same ids are decoded: KVM_SEV_INIT gives -EINVAL on types 1-3.
+ */
+TEST_F(sev_cmds, legacy_on_snp)
+{
+	struct kvm_sev_init init = { 0 };
+	struct kvm_sev_launch_start start = { 0 };
+	struct kvm_sev_guest_status status;
+	__u8 measure[256];
+	struct kvm_sev_launch_measure lm = {
+		.uaddr = (__u64)(unsigned long)measure,
+		.len = sizeof(measure),
+	};
+	const char *rule =
+		"3: SNP guest + id < KVM_SEV_SNP_LAUNCH_START -> -EPERM (sev.c:2608-2611)";
+	int exp = init2_err(variant->type);
+
+	if (variant->type != KVM_X86_SNP_VM || exp) {
+		exp = !sev_on() ? ENOTTY :
+		      variant->type == KVM_X86_DEFAULT_VM ? 0 : EINVAL;
+		CHECK_CMD(&self->pvm, KVM_SEV_INIT, NULL, exp,
+			  "3 KVM_SEV_INIT: decoded (not -EPERM) on non-SNP VMs (sev.c:488-489)");
+		return;
+	}
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT2, &init, 0, "3 KVM_SEV_INIT2");
+	self->pvm.phase = KPS_PHASE_INIT;
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT, NULL, EPERM, rule);
+	CHECK_CMD(&self->pvm, KVM_SEV_ES_INIT, NULL, EPERM, rule);
+	CHECK_CMD(&self->pvm, KVM_SEV_LAUNCH_START, &start, EPERM, rule);
+	CHECK_CMD(&self->pvm, KVM_SEV_LAUNCH_UPDATE_VMSA, NULL, EPERM, rule);
+	CHECK_CMD(&self->pvm, KVM_SEV_LAUNCH_MEASURE, &lm, EPERM, rule);
+	CHECK_CMD(&self->pvm, KVM_SEV_LAUNCH_FINISH, NULL, EPERM, rule);
+	CHECK_CMD(&self->pvm, KVM_SEV_GUEST_STATUS, &status, EPERM, rule);
+	CHECK_CMD(&self->pvm, KVM_SEV_INIT2, &init, EPERM, rule);
+}
+
+/*
+ * KVM_SEV_LAUNCH_UPDATE_VMSA on a VM that is not SEV-ES: -ENOTTY
+ * (sev.c:962-963), also for plain SEV after its launch started.  On
+ * SEV-ES with no vCPU it has nothing to do (0); on SNP it is a legacy id
+ * (-EPERM).
+ */
+TEST_F(sev_cmds, update_vmsa_non_es)
+{
+	char err[320];
+	int exp;
+
+	if (needs_init2(variant->type) && sev_on()) {
+		ASSERT_EQ(0, kps_pvm_advance(&self->pvm, variant->type ==
+					     KVM_X86_SNP_VM ? KPS_PHASE_INIT :
+					     KPS_PHASE_BEFORE, err,
+					     sizeof(err))) {
+			TH_LOG("%s", err);
+		}
+	}
+	switch (variant->type) {
+	case KVM_X86_SEV_ES_VM:
+		exp = 0;
+		break;
+	case KVM_X86_SNP_VM:
+		exp = EPERM;
+		break;
+	default:
+		exp = ENOTTY;
+		break;
+	}
+	CHECK_CMD(&self->pvm, KVM_SEV_LAUNCH_UPDATE_VMSA, NULL, exp,
+		  "3 KVM_SEV_LAUNCH_UPDATE_VMSA: -ENOTTY unless sev_es_guest (sev.c:962-963); SNP -EPERM (sev.c:2608-2611)");
+}
+
+/*
+ * KVM_RUN before KVM_SEV_INIT2: svm_vcpu_pre_run() -> -EINVAL while
+ * need_init (svm.c:4285-4289).  The check follows the immediate_exit one
+ * (x86.c:11189-11192), so the vCPU is really run; types without need_init
+ * are run with immediate_exit and leave with -EINTR.
+ */
+TEST_F_TIMEOUT(sev_cmds, run_before_init2, 30)
+{
+	struct kps_expect e = {
+		.rule = "1.1/3 KVM_RUN: -EINVAL while need_init (svm.c:4285-4289)",
+	};
+	struct kvm_vcpu *vcpu;
+	char err[320], res[400];
+	bool gated = needs_init2(variant->type);
+	int r, errn;
+
+	vcpu = kps_pvm_add_vcpu(&self->pvm, err, sizeof(err));
+	ASSERT_NE(NULL, vcpu) {
+		TH_LOG("%s", err);
+	}
+	e.err = gated ? EINVAL : EINTR;
+	vcpu->run->immediate_exit = !gated;
+	errno = 0;
+	r = ioctl(vcpu->fd, KVM_RUN, NULL);
+	errn = errno;
+	vcpu->run->immediate_exit = 0;
+	kps_fmt_result(res, sizeof(res), "KVM_RUN", kps_pvm_name(&self->pvm),
+		       "before KVM_SEV_INIT2", -1, e.err, r, errn, -1);
+	ASSERT_EQ(-1, r) {
+		TH_LOG("%s; exit reason %u; spec: %s", res,
+		       vcpu->run->exit_reason, e.rule);
+	}
+	ASSERT_EQ(e.err, errn) {
+		TH_LOG("%s; spec: %s", res, e.rule);
+	}
+}
+
+/* spec 6 item 13: a NULL argument is 0 when SEV is enabled. */
+TEST_F(sev_cmds, null_argp)
+{
+	char res[400];
+	int exp = sev_on() ? 0 : -1;
+	int r, err;
+
+	errno = 0;
+	r = ioctl(self->pvm.vm->fd, KVM_MEMORY_ENCRYPT_OP, NULL);
+	err = errno;
+	kps_fmt_result(res, sizeof(res), "KVM_MEMORY_ENCRYPT_OP(NULL)",
+		       kps_pvm_name(&self->pvm), "created", exp,
+		       exp ? ENOTTY : 0, r, err, -1);
+	/* sev.c:2589-2590: !argp -> 0, after the sev_enabled check */
+	ASSERT_EQ(exp, r) {
+		TH_LOG("%s; spec: 3 KVM_MEMORY_ENCRYPT_OP (sev.c:2586-2590)",
+		       res);
+	}
+	if (exp) {
+		ASSERT_EQ(ENOTTY, err) {
+			TH_LOG("%s", res);
+		}
+	}
+}
+
+/*
+ * Launch commands out of order.  SEV/SEV-ES: LAUNCH_FINISH straight after
+ * LAUNCH_START is refused by the firmware (-EIO; SEV API: LAUNCH_FINISH
+ * needs the LSECRET state, i.e. a LAUNCH_MEASURE first).  SNP: finish
+ * without start is -EINVAL (no snp_context, snp_launch_finish()).  Types
+ * without SEV init: -ENOTTY (sev_launch_start: !sev_guest).
+ */
+TEST_F(sev_cmds, launch_order)
+{
+	struct kvm_sev_snp_launch_finish finish = { 0 };
+	struct kvm_sev_launch_start start = { 0 };
+	struct kvm_sev_init init = { 0 };
+	char err[320];
+
+	if (!needs_init2(variant->type) || !sev_on()) {
+		CHECK_CMD(&self->pvm, KVM_SEV_LAUNCH_START, &start, ENOTTY,
+			  "3 other SEV cmds before init: -ENOTTY (sev_launch_start: !sev_guest)");
+		return;
+	}
+	if (variant->type == KVM_X86_SNP_VM) {
+		CHECK_CMD(&self->pvm, KVM_SEV_INIT2, &init, 0, "3 KVM_SEV_INIT2");
+		self->pvm.phase = KPS_PHASE_INIT;
+		CHECK_CMD(&self->pvm, KVM_SEV_SNP_LAUNCH_FINISH, &finish, EINVAL,
+			  "SNP_LAUNCH_FINISH before SNP_LAUNCH_START: -EINVAL (sev.c:2516-2517, !snp_context)");
+		return;
+	}
+	ASSERT_EQ(0, kps_pvm_advance(&self->pvm, KPS_PHASE_BEFORE, err,
+				     sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	CHECK_CMD(&self->pvm, KVM_SEV_LAUNCH_FINISH, NULL, EIO,
+		  "LAUNCH_FINISH before LAUNCH_MEASURE: firmware refuses (-EIO, SEV_RET_INVALID_GUEST_STATE)");
+}
+
+/*
+ * Mirror VMs (KVM_CAP_VM_COPY_ENC_CONTEXT_FROM, sev.c:2818-2882): only a
+ * launched SEV or SEV-ES VM can be mirrored (not SNP, sev.c:2843-2844), and
+ * the mirror accepts only LAUNCH_UPDATE_VMSA, GUEST_STATUS, DBG_DECRYPT
+ * and DBG_ENCRYPT; every other command is -EINVAL before its argument is
+ * read (is_cmd_allowed_from_mirror(), sev.c:1857-1869, 2597-2601).
+ */
+TEST_F(sev_cmds, mirror_cmds)
+{
+	bool mirrorable = sev_on() && (variant->type == KVM_X86_SEV_VM ||
+				       variant->type == KVM_X86_SEV_ES_VM);
+	struct kps_pvm mirror;
+	char err[320], res[400];
+	__u32 id;
+	int r;
+
+	if (needs_init2(variant->type) && sev_on()) {
+		ASSERT_EQ(0, kps_pvm_advance(&self->pvm, KPS_PHASE_AFTER, err,
+					     sizeof(err))) {
+			TH_LOG("%s", err);
+		}
+	}
+	new_vm(_metadata, &mirror, KVM_X86_DEFAULT_VM, 0);
+	errno = 0;
+	r = __vm_enable_cap(mirror.vm, KVM_CAP_VM_COPY_ENC_CONTEXT_FROM,
+			    self->pvm.vm->fd);
+	kps_fmt_result(res, sizeof(res),
+		       "KVM_CAP_VM_COPY_ENC_CONTEXT_FROM (mirror of it)",
+		       kps_pvm_name(&self->pvm), kps_phase_name(self->pvm.phase),
+		       mirrorable ? 0 : -1, mirrorable ? 0 : EINVAL, r, errno,
+		       -1);
+	ASSERT_EQ(mirrorable ? 0 : -1, r) {
+		TH_LOG("%s; spec: 7, sev.c:2843-2844", res);
+	}
+	if (!mirrorable) {
+		ASSERT_EQ(EINVAL, errno) {
+			TH_LOG("%s", res);
+		}
+		kps_pvm_free(&mirror);
+		return;
+	}
+	mirror.phase = KPS_PHASE_INIT;
+	for (id = 0; id < KVM_SEV_NR_MAX; id++) {
+		if (id == KVM_SEV_LAUNCH_UPDATE_VMSA ||
+		    id == KVM_SEV_GUEST_STATUS || id == KVM_SEV_DBG_DECRYPT ||
+		    id == KVM_SEV_DBG_ENCRYPT)
+			continue;
+		snprintf(res, sizeof(res), "KVM_MEMORY_ENCRYPT_OP(id %u) on a mirror", id);
+		check_cmd(_metadata, &mirror, id, res, NULL, EINVAL,
+			  "7 mirror VMs: commands other than UPDATE_VMSA, GUEST_STATUS, DBG_* -> -EINVAL (sev.c:1857-1869, 2597-2601)");
+	}
+	kps_pvm_free(&mirror);
+}
+
+TEST_HARNESS_MAIN
