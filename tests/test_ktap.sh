@@ -158,4 +158,29 @@ S
 t_eq "mutation: failing baseline fails the run" 1 "$?"
 t_match "mutation: baseline failure does not kill" "^# m1 +SURVIVED" "$out"
 t_match "mutation: table flagged" "correct model fails 1 case" "$out"
+# A survivor whose recorded killer cases all skip here is unseen, not a hole.
+tg=$(mktemp)
+printf 'm2\tu_test.f.sev_es.smm\n' >"$tg"
+out=$(awk -v targets="$tg" -f "$SUITE/scripts/ktap.awk" <<'S'
+@@CASE u_test.f.sev_es.smm
+@@CASE u_test.f.sev_es.regs
+@@PLANDONE
+@@MUTANT none
+@@BEGIN u_test
+ok 1 f.sev_es.smm # SKIP KVM_CAP_X86_SMM=0
+ok 2 f.sev_es.regs
+@@END u_test 0 0
+@@MUTANT m2
+@@BEGIN u_test
+ok 1 f.sev_es.smm # SKIP KVM_CAP_X86_SMM=0
+ok 2 f.sev_es.regs
+@@END u_test 0 0
+@@DONE
+S
+)
+rc=$?
+rm -f "$tg"
+t_eq "mutation: unseen does not fail the run" 0 "$rc"
+t_match "mutation: unseen reported" "^# m2 +unseen +\(its cases skip here" "$out"
+t_match "mutation: unseen in score" "0/1 killed, 1 unseen on this substrate" "$out"
 t_done

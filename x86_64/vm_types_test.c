@@ -352,6 +352,22 @@ FIXTURE_VARIANT_ADD(unknown_vm_type, type_32) {
 	.type = 32,
 };
 
+/*
+ * 32 + an SEV type: a kernel that dropped the "type < 32" check and shifted
+ * BIT(type) in 32 bits would accept these as SEV, SEV-ES and SNP.
+ */
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_34) {
+	.type = 34,
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_35) {
+	.type = 35,
+};
+
+FIXTURE_VARIANT_ADD(unknown_vm_type, type_36) {
+	.type = 36,
+};
+
 FIXTURE_VARIANT_ADD(unknown_vm_type, type_2_pow_31) {
 	.type = 0x80000000UL,
 };
