@@ -10,6 +10,25 @@
 SUITE := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD ?= $(SUITE)/build
 
+# In a kernel tree: when this directory is tools/testing/selftests/kvm, this
+# Makefile is the tree's kvm Makefile (scripts/intree.mk, lib.mk-compatible),
+# so `make -C tools/testing/selftests TARGETS=kvm [run_tests|install|gen_tar]`
+# works. The suite's own goals, and KPS_STANDALONE=1 (run_kvmtests.sh sets
+# it), keep the standalone build below.
+KPS_OWN_GOALS := check check-self bench patches matrix intree-check help \
+	mutation mutation-targets only/%
+KPS_IN_TREE := $(and $(wildcard $(SUITE)/../lib.mk),\
+	$(wildcard $(SUITE)/../kselftest_harness.h),$(wildcard $(SUITE)/../../../../Makefile))
+ifneq ($(KPS_IN_TREE),)
+ifeq ($(KPS_STANDALONE)$(filter $(KPS_OWN_GOALS),$(MAKECMDGOALS)),)
+KPS_KSELFTEST := 1
+endif
+endif
+
+ifdef KPS_KSELFTEST
+include $(SUITE)/scripts/intree.mk
+else
+
 # Targets that need no kernel tree.
 NO_TREE_GOALS := clean help check-self
 ifneq ($(filter-out $(NO_TREE_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -21,11 +40,18 @@ $(info # kernel tree: $(KDIR))
 endif
 KVM_DIR = $(KDIR)/tools/testing/selftests/kvm
 
+# KPS_STANDALONE=, KPS_TESTS, KPS_LIB_OBJS: in a kernel tree, KVM_DIR is
+# this directory, whose x86_64/ and lib/ also hold upstream's files: the
+# suite's programs are the ones that include its kps_*.h headers, and its
+# lib/kps_*.c are already in libkvm (scripts/intree.mk).
 SUBMAKE = $(MAKE) --no-print-directory -C $(KVM_DIR) -f Makefile \
 	-f $(SUITE)/suite.mk SUITE=$(SUITE) KDIR=$(KDIR) \
-	OUTPUT=$(BUILD)/kvm KPS_OUT=$(BUILD)
+	OUTPUT=$(BUILD)/kvm KPS_OUT=$(BUILD) KPS_STANDALONE= \
+	KPS_TESTS="$(sort $(notdir $(basename $(shell grep -l '^\#include "kps_' $(SUITE)/x86_64/*.c))))" \
+	$(if $(KPS_IN_TREE),KPS_LIB_OBJS=)
 
 .PHONY: all clean help check check-self mutation mutation-targets bench
+.PHONY: patches intree-check valgrind
 
 all:
 	@mkdir -p $(BUILD)
@@ -61,5 +87,22 @@ mutation-targets: all
 bench: all
 	@$(SUITE)/tests/bench.sh
 
+# Every test program under valgrind memcheck, on the bare host KVM and over
+# the model (tests/valgrind.sh; also part of make check).
+valgrind: all
+	@$(SUITE)/tests/valgrind.sh
+
+# The suite as a git format-patch series for tools/testing/selftests/kvm,
+# checked with checkpatch.pl --strict and git am (scripts/patches.sh).
+PATCHES ?= $(BUILD)/patches
+patches:
+	@$(SUITE)/scripts/patches.sh --tree $(KDIR) --check $(PATCHES)
+
+# Copy the suite into a copy of the tree and drive it with the tree's own
+# kselftest commands (tests/test_intree.sh; also part of make check).
+intree-check: all
+	@$(SUITE)/tests/test_intree.sh
+
 help:
-	@echo "make [all|clean|check|bench]  (KSRC=/path/to/linux to pick a tree)"
+	@echo "make [all|clean|check|bench|patches|intree-check]  (KSRC=/path/to/linux to pick a tree)"
+endif

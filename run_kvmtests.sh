@@ -24,6 +24,16 @@ Usage: $(basename "$0") [options]
                        create a VM, else the VM substrate)
   --kernel VERSION     Debian linux-image the VM substrate boots
                        (default $KPS_IMAGE_VERSION)
+  --kernel-image PATH  boot this bzImage on the VM substrate (implies --vm);
+                       KVM built in, or its modules from --modules
+  --modules DIR        lib/modules/<version> of --kernel-image's modules
+  --expect FILE        cases expected to fail here, "CASE REASON" per line;
+                       only unexpected failures (and expected failures that
+                       pass) fail the run
+  --junit FILE         also write the results as JUnit XML
+  --report DIR         write DIR/results.ktap, results.xml (JUnit) and
+                       environment.txt (kernel, CPU, SEV firmware, module
+                       parameters, VM types, substrate, suite revision)
   --model              run on the SEV/SEV-ES/SNP software model (model/)
   --preload LIB        LD_PRELOAD LIB for every test (repeatable; above the
                        model, in the order given)
@@ -46,6 +56,8 @@ bad() {
 selects=() preloads=() mutants=()
 vtype="" timeout=600 substrate="" kernel=$KPS_IMAGE_VERSION
 list=0 model=0 verbose=0 upstream=0 list_mutants=0 print_substrate=0
+expect="" junit="" report="" kernel_image="" modules="" kernel_set=0
+argv="$*"
 
 need_arg() {
 	[ $# -ge 2 ] && [ -n "$2" ] || bad "option $1 needs a value"
@@ -68,7 +80,30 @@ while [ $# -gt 0 ]; do
 	--kernel)
 		need_arg "$@"
 		[[ $2 =~ ^[0-9]+\.[0-9]+[.0-9a-z+~-]*$ ]] || bad "--kernel needs a Debian kernel version such as $KPS_IMAGE_VERSION or 6.1.0-56, not '$2'"
-		kernel=$2; shift ;;
+		kernel=$2; kernel_set=1; shift ;;
+	--kernel-image)
+		need_arg "$@"
+		[ -f "$2" ] || bad "--kernel-image: no such file '$2'"
+		kernel_image=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
+	--modules)
+		need_arg "$@"
+		[ -d "$2" ] || bad "--modules: no such directory '$2' (give lib/modules/<version>)"
+		modules=$(cd "$2" && pwd); shift ;;
+	--expect)
+		need_arg "$@"
+		[ -f "$2" ] && [ -r "$2" ] || bad "--expect: no such file '$2'"
+		msg=$(awk -v expect="$2" -v check=1 -f "$SUITE/scripts/expect.awk" </dev/null 2>&1) ||
+			bad "${msg%%$'\n'*}"
+		expect=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
+	--junit)
+		need_arg "$@"
+		[ -d "$(dirname "$2")" ] || bad "--junit: no such directory '$(dirname "$2")'"
+		junit=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
+	--report)
+		need_arg "$@"
+		[ -d "$(dirname "$2")" ] || bad "--report: no such directory '$(dirname "$2")'"
+		[ ! -e "$2" ] || [ -d "$2" ] || bad "--report: '$2' is not a directory"
+		report=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
 	--model) model=1 ;;
 	--preload)
 		need_arg "$@"
@@ -80,16 +115,27 @@ while [ $# -gt 0 ]; do
 	--print-substrate) print_substrate=1 ;;
 	-v) verbose=1 ;;
 	-h | --help) usage; exit 0 ;;
-	*) bad "unknown option '$1' (accepted: --list -t --type --timeout --host --vm --kernel --model --preload --mutant --list-mutants --with-upstream --print-substrate -v -h)" ;;
+	*) bad "unknown option '$1' (accepted: --list -t --type --timeout --host --vm --kernel --kernel-image --modules --expect --junit --report --model --preload --mutant --list-mutants --with-upstream --print-substrate -v -h)" ;;
 	esac
 	shift
 done
+if [ -n "$kernel_image" ]; then
+	[ $kernel_set -eq 0 ] || bad "--kernel and --kernel-image exclude each other"
+	[ "$substrate" != host ] || bad "--kernel-image boots a kernel on the VM substrate; it excludes --host"
+	substrate=vm
+elif [ -n "$modules" ]; then
+	bad "--modules needs --kernel-image"
+fi
 
 # Set up: packages, the kernel tree and the build.
 "$SUITE/scripts/setup.sh" build || exit 1
+# The kernel tree before make: a bad KSRC or cache is ksrc.sh's one line.
+"$SUITE/scripts/ksrc.sh" >/dev/null || exit 1
 buildlog=$(mktemp)
 trap 'rm -f "$buildlog"' EXIT
-if ! make -C "$SUITE" -j"$(nproc)" all >"$buildlog" 2>&1; then
+# KPS_STANDALONE=1: inside a kernel tree the Makefile would otherwise be
+# the tree's kvm Makefile (scripts/intree.mk).
+if ! make -C "$SUITE" -j"$(nproc)" KPS_STANDALONE=1 all >"$buildlog" 2>&1; then
 	grep -v '^make' "$buildlog" | tail -20 >&2
 	echo "$(basename "$0"): error: build failed (see above)" >&2
 	exit 1
@@ -120,8 +166,10 @@ fi
 
 # Programs: the suite's own, in a fixed order, then upstream's on request.
 progs=()
-for p in "$B"/x86_64/*; do
-	[ -x "$p" ] && [ -f "$p" ] && progs+=("x86_64/$(basename "$p")")
+# (Programs of the sources present: a stale binary of a removed test is not run.)
+for c in "$SUITE"/x86_64/*.c; do
+	p=x86_64/$(basename "$c" .c)
+	[ -x "$B/$p" ] && progs+=("$p")
 done
 if [ $upstream -eq 1 ]; then
 	for t in sev_init2_tests sev_smoke_test sev_migrate_tests; do
@@ -160,28 +208,56 @@ for s in "${selects[@]}"; do exec_args+=(--select "$s"); done
 [ $list -eq 1 ] && exec_args+=(--list-only)
 for m in "${mutants[@]}"; do exec_args+=(--mutant "$m"); done
 [ ${#mutants[@]} -gt 0 ] && exec_args+=(--stop-on-fail)
+# Cases that killed each mutant before (tests/mutation_targets.sh) run first,
+# so a mutant costs a few cases, not the whole suite; KPS_MUTANT_TARGETS=none
+# runs every mutant against the whole selection.
+targets=${KPS_MUTANT_TARGETS:-$SUITE/tests/mutant_targets.txt}
+[ ${#mutants[@]} -gt 0 ] && [ -f "$targets" ] || targets=""
 
 infra_log=$(mktemp)
 stage=""
 cleanup() {
-	rm -f "$buildlog" "$infra_log"
+	rm -f "$buildlog" "$infra_log" "${status:-}"
 	[ -n "$stage" ] && rm -rf "$stage"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A signal ends the run at once: bash defers traps until a foreground child
+# ends, so the run goes in the background and every process it started
+# (executor, vm.sh and its qemu, the aggregator) gets the signal here; each
+# of them removes its own temporary files.
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+on_signal() {
+	trap - INT TERM HUP
+	# shellcheck disable=SC2046
+	kill -TERM $(descendants $$) 2>/dev/null
+	wait
+	exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM HUP
 
 run_host() {
 	local pl=() p
 	for p in "${preloads[@]}"; do pl+=(--preload "$p"); done
+	[ -n "$targets" ] && pl+=(--mutant-targets "$targets")
 	KPS_SUBSTRATE=host "$SUITE/scripts/executor.sh" --root "$B" \
 		"${pl[@]}" "${exec_args[@]}" "${progs[@]}" 2>&1
 }
 
 run_vm() {
 	local pl=() p i=0 n vmt
-	stage=$(mktemp -d "${TMPDIR:-/tmp}/kps-stage.XXXXXX")
 	mkdir -p "$stage/tools" "$stage/preload"
 	cp "$SUITE/scripts/executor.sh" "$stage/"
+	if [ -n "$targets" ]; then
+		cp "$targets" "$stage/mutant_targets.txt"
+		pl+=(--mutant-targets mutant_targets.txt)
+	fi
 	cp "$B/tools/kvm_env" "$stage/tools/"
 	for p in "${progs[@]}"; do
 		mkdir -p "$stage/$(dirname "$p")"
@@ -196,8 +272,13 @@ run_vm() {
 	# mutant run, plus boot and shutdown.
 	n=$(( ${#progs[@]} * (${#mutants[@]} > 0 ? ${#mutants[@]} : 1) ))
 	vmt=$(( 120 + n * timeout ))
-	"$SUITE/scripts/vm.sh" --kernel "$kernel" --timeout "$vmt" \
-		--env "KPS_SUBSTRATE_INFO=qemu TCG -cpu max, Debian linux-image $kernel" \
+	if [ -n "$kernel_image" ]; then
+		kargs=(--kernel-image "$kernel_image" ${modules:+--modules "$modules"})
+	else
+		kargs=(--kernel "$kernel")
+	fi
+	"$SUITE/scripts/vm.sh" "${kargs[@]}" --timeout "$vmt" \
+		--env "KPS_SUBSTRATE_INFO=qemu TCG -cpu max, $klabel" \
 		"$stage" -- sh ./executor.sh --root . "${pl[@]}" \
 		"${exec_args[@]}" "${progs[@]}" 2>"$infra_log"
 }
@@ -206,18 +287,47 @@ if [ "$substrate" = host ]; then
 	banner+=$'\n'"# substrate: host /dev/kvm"
 	out() { run_host; }
 else
-	banner+=$'\n'"# substrate: vm (Debian $kernel under qemu TCG)${reason:+; $reason}"
+	klabel="Debian linux-image $kernel" kshort="Debian $kernel"
+	if [ -n "$kernel_image" ]; then
+		klabel="kernel image $kernel_image${modules:+ with modules $modules}"
+		kshort=$klabel
+	fi
+	banner+=$'\n'"# substrate: vm ($kshort under qemu TCG)${reason:+; $reason}"
+	# Made here, not in run_vm's subshell, so that cleanup() removes it.
+	stage=$(mktemp -d "${TMPDIR:-/tmp}/kps-stage.XXXXXX")
 	out() { run_vm; }
 fi
 
+status=$(mktemp)
 if [ $list -eq 1 ]; then
-	out | sed -n 's/^@@CASE //p'
-	exit "${PIPESTATUS[0]}"
+	{ out | sed -n 's/^@@CASE //p'; echo "${PIPESTATUS[0]}" >"$status"; } &
+	wait $!
+	exit "$(cat "$status")"
 fi
 
-out | awk -v banner="$banner" -v verbose="$verbose" \
-	-v infra="$substrate substrate failed (see the lines below)" \
-	-v tailfile="$infra_log" -f "$SUITE/scripts/ktap.awk"
-rc=${PIPESTATUS[1]}
+# The last stage: expectations, JUnit and the report (scripts/results.sh).
+post=(cat)
+if [ -n "$expect$junit$report" ]; then
+	post=("$SUITE/scripts/results.sh" --argv "$argv")
+	[ -n "$expect" ] && post+=(--expect "$expect")
+	[ -n "$junit" ] && post+=(--junit "$junit")
+	[ -n "$report" ] && post+=(--report "$report")
+fi
+{
+	out | awk -v banner="$banner" -v verbose="$verbose" -v targets="$targets" \
+		-v infra="$substrate substrate failed (see the lines below)" \
+		-v tailfile="$infra_log" -f "$SUITE/scripts/ktap.awk" | "${post[@]}"
+	echo "${PIPESTATUS[@]}" >"$status"
+} &
+wait $!
+read -ra st <"$status"
+rc=${st[1]}
+# With --expect, expected failures do not fail the run; a report that
+# cannot be written does.
+if [ -n "$expect" ]; then
+	rc=${st[2]}
+elif [ "${st[2]}" -ne 0 ]; then
+	rc=1
+fi
 [ $verbose -eq 1 ] && [ -s "$infra_log" ] && sed 's/^/# /' "$infra_log"
 exit "$rc"

@@ -19,12 +19,24 @@ kps_log() {
 	echo "# $*" >&2
 }
 
-# Fail with one line if the cache directory cannot be used.
+# Fail with one line if the cache directory cannot be used, or has less than
+# $1 MB free (what the download about to start needs).
 kps_cache_ready() {
+	local need=${1:-0} avail probe=$KPS_CACHE/.kps-write-test
 	mkdir -p "$KPS_CACHE" 2>/dev/null ||
 		kps_die "cannot create cache directory $KPS_CACHE (set KPS_CACHE=DIR)"
 	[ -w "$KPS_CACHE" ] ||
 		kps_die "cache directory $KPS_CACHE is not writable (set KPS_CACHE=DIR)"
+	# -w passes on a full file system: write one block.
+	if ! { head -c 4096 /dev/zero >"$probe"; } 2>/dev/null; then
+		rm -f "$probe" 2>/dev/null
+		kps_die "cannot write to cache directory $KPS_CACHE (file system full or read-only; set KPS_CACHE=DIR)"
+	fi
+	rm -f "$probe"
+	avail=$(df -Pk "$KPS_CACHE" 2>/dev/null | awk 'NR == 2 { print int($4 / 1024) }')
+	if [ -n "$avail" ] && [ "$avail" -lt "$need" ]; then
+		kps_die "cache directory $KPS_CACHE has $avail MB free, $need MB needed (set KPS_CACHE=DIR)"
+	fi
 }
 
 # apt-get download into the current directory, waiting for the dpkg lock and

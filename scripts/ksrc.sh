@@ -45,7 +45,8 @@ fetch_cached_tree() {
 		echo "$tree"
 		return
 	fi
-	kps_cache_ready
+	# The .deb (150 MB) and the extracted tree with headers (1.7 GB).
+	kps_cache_ready 2000
 	mkdir -p "$dir"
 	exec 9>"$dir/.lock"
 	flock 9

@@ -4,7 +4,8 @@
 # Install the Debian packages a profile needs, if missing:
 #   build  compile the suite against a kernel tree (make headers included)
 #   vm     boot the VM substrate (qemu TCG, busybox initramfs, modules)
-#   check  the project's own tests (kunit.py parser, checkpatch, JUnit)
+#   check  the project's own tests (kunit.py parser, checkpatch, JUnit,
+#          valgrind)
 #   all    everything above
 # Needs root (apt-get) only when something is missing.
 set -euo pipefail
@@ -12,7 +13,7 @@ set -euo pipefail
 
 pkgs_build="gcc make libc6-dev flex bison bc xz-utils"
 pkgs_vm="qemu-system-x86 busybox-static cpio kmod"
-pkgs_check="python3 perl libtap-formatter-junit-perl"
+pkgs_check="python3 perl libtap-formatter-junit-perl valgrind"
 
 want=""
 for profile in "${@:-build}"; do

@@ -130,6 +130,8 @@ fetch_kernel() {
 			echo "vm.sh: error: unknown kernel version '$ver': apt has no $pkg (known: $(known_versions))" >&2
 			exit 2
 		fi
+		# The .deb and the extracted image and modules (about 500 MB).
+		kps_cache_ready 700
 		if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ]; then
 			vm_fail 125 "cache directory $dir is not writable (set KPS_CACHE=DIR)"
 		fi
