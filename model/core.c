@@ -33,10 +33,9 @@ static const struct {
 	const char *name;
 	const char *desc;
 } mutants[MUT_NR] = {
-	[MUT_NONE] = { "", "" },
-#define MUT_TAB(n, d) [MUT_##n] = { #n, d },
-	MODEL_MUTANTS(MUT_TAB)
-#undef MUT_TAB
+	{ "", "" },		/* MUT_NONE */
+#define MODEL_MUTANT(name, desc) { #name, desc },
+#include "mutants.h"
 };
 
 /*
@@ -102,6 +101,22 @@ long sys_ioctl(int fd, unsigned long req, unsigned long arg)
  */
 static bool pvm_works = true;
 
+/*
+ * Can process_vm_readv()/writev() be used at all?  Without
+ * CONFIG_CROSS_MEMORY_ATTACH, or under a seccomp filter that refuses them,
+ * they fail whatever the address.  A copy between two bytes of our own
+ * stack tells that apart from a bad pointer of the program.
+ */
+static bool pvm_usable(bool write)
+{
+	char src = 0, dst;
+	struct iovec from = { &src, 1 }, to = { &dst, 1 };
+
+	if (write)
+		return process_vm_writev(getpid(), &from, 1, &to, 1, 0) == 1;
+	return process_vm_readv(getpid(), &to, 1, &from, 1, 0) == 1;
+}
+
 int copy_from_user(void *dst, const void *usrc, size_t len)
 {
 	struct iovec l = { dst, len }, r = { (void *)usrc, len };
@@ -115,7 +130,7 @@ int copy_from_user(void *dst, const void *usrc, size_t len)
 		n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
 		if (n == (ssize_t)len)
 			return 0;
-		if (n < 0 && (errno == ENOSYS || errno == EPERM))
+		if (n < 0 && !pvm_usable(false))
 			pvm_works = false;
 		else
 			return -EFAULT;
@@ -143,7 +158,7 @@ int copy_to_user(void *udst, const void *src, size_t len)
 			memcpy(udst, src, len);
 			return 0;
 		}
-		if (n < 0 && (errno == ENOSYS || errno == EPERM))
+		if (n < 0 && !pvm_usable(true))
 			pvm_works = false;
 		else
 			return -EFAULT;
@@ -193,10 +208,10 @@ bool user_readable(const void *usrc, size_t len)
 
 /* ---- file descriptor table ---------------------------------------------- */
 
-#define FD_TAB_SIZE (1 << 20)
+#define FD_TAB_SIZE (1024 * 1024)
 
 struct fdent {
-	uint8_t kind;
+	u8 kind;
 	void *obj;
 };
 
@@ -370,45 +385,53 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 	return after_open(path, fd);
 }
 
-#define OPEN_MODE(flags, mode)						\
-	do {								\
-		if ((flags) & (O_CREAT | __O_TMPFILE)) {		\
-			va_list ap;					\
-			va_start(ap, flags);				\
-			mode = va_arg(ap, int);				\
-			va_end(ap);					\
-		}							\
-	} while (0)
+/* The mode argument of open(), which is only there with O_CREAT/O_TMPFILE. */
+static mode_t open_mode(int flags, va_list ap)
+{
+	return flags & (O_CREAT | __O_TMPFILE) ? va_arg(ap, int) : 0;
+}
 
 EXPORT int open(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
+	mode_t mode;
+	va_list ap;
 
-	OPEN_MODE(flags, mode);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
 	return do_openat(AT_FDCWD, path, flags, mode);
 }
 
 EXPORT int open64(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
+	mode_t mode;
+	va_list ap;
 
-	OPEN_MODE(flags, mode);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
 	return do_openat(AT_FDCWD, path, flags, mode);
 }
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
-	mode_t mode = 0;
+	mode_t mode;
+	va_list ap;
 
-	OPEN_MODE(flags, mode);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
 	return do_openat(dirfd, path, flags, mode);
 }
 
 EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
-	mode_t mode = 0;
+	mode_t mode;
+	va_list ap;
 
-	OPEN_MODE(flags, mode);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
 	return do_openat(dirfd, path, flags, mode);
 }
 
@@ -435,7 +458,7 @@ EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 /* glibc's fopen() opens with an internal call, so catch the model's paths. */
 static FILE *do_fopen(const char *sym, const char *path, const char *mode)
 {
-	FILE *(*real)(const char *, const char *);
+	FILE *(*real)(const char *path, const char *mode);
 	int flags = strchr(mode, '+') || mode[0] != 'r' ? O_RDWR : O_RDONLY;
 	int fd = model_open(path, flags);
 	FILE *f;
@@ -453,10 +476,8 @@ static FILE *do_fopen(const char *sym, const char *path, const char *mode)
 		return f;
 	}
 	real = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, sym);
-	if (!real) {
-		errno = ENOSYS;
-		return NULL;
-	}
+	if (!real)
+		model_die("no %s() after the model: %s", sym, dlerror());
 	f = real(path, mode);
 	if (f && !strcmp(path, "/dev/kvm"))
 		after_open(path, fileno(f));
@@ -644,7 +665,7 @@ __attribute__((constructor)) static void model_init(void)
 
 /* ---- running the .so itself ---------------------------------------------- */
 
-const char model_interp[] __attribute__((section(".interp"))) =
+[[gnu::section(".interp")]] const char model_interp[] =
 	"/lib64/ld-linux-x86-64.so.2";
 
 static int model_main(int argc, char **argv)
@@ -656,15 +677,15 @@ static int model_main(int argc, char **argv)
 			printf("%s\t%s\n", mutants[i].name, mutants[i].desc);
 		return 0;
 	}
-	fprintf(stderr, "usage: %s --list-mutants\n"
-		"  or: LD_PRELOAD=%s [MODEL_MUTANT=name] [MODEL_TRACE=1] "
-		"[MODEL_SEV=0|MODEL_SEV_ES=0|MODEL_SEV_SNP=0] program...\n",
+	fprintf(stderr,
+		"usage: %s --list-mutants\n"
+		"  or: LD_PRELOAD=%s [MODEL_MUTANT=name] [MODEL_TRACE=1] [MODEL_SEV=0|MODEL_SEV_ES=0|MODEL_SEV_SNP=0] program...\n",
 		argv[0], argv[0]);
 	return 2;
 }
 
 /* The process entry point when the .so is run: rsp points at argc. */
-EXPORT __attribute__((noreturn, used)) void model_start_c(long *sp)
+[[gnu::noreturn, gnu::used]] EXPORT void model_start_c(long *sp)
 {
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);

@@ -18,13 +18,29 @@
 #include <pthread.h>
 #include <sys/types.h>
 #include <linux/kvm.h>
+#include <linux/types.h>
+
+/*
+ * The kernel's integer types and BIT_ULL() (include/linux/types.h, bits.h),
+ * for a build that has only the uapi headers.  Without compiler_attributes.h
+ * the model spells attributes in the standard [[gnu::name]] form.
+ */
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s8 s8;
+typedef __s32 s32;
+typedef __s64 s64;
+
+#define BIT_ULL(nr)	(1ULL << (nr))
 
 #define MODEL_NAME "libkvm_sev_model"
 
 /* Values the model needs that are kernel-internal (not uapi). */
 #define M_KVM_X86_TDX_VM		5	/* UP only; used by vm_types_over */
-#define M_SVM_SEV_FEAT_SNP_ACTIVE	(1ULL << 0)
-#define M_SVM_SEV_FEAT_DEBUG_SWAP	(1ULL << 5)
+#define M_SVM_SEV_FEAT_SNP_ACTIVE	BIT_ULL(0)
+#define M_SVM_SEV_FEAT_DEBUG_SWAP	BIT_ULL(5)
 #define M_GHCB_VERSION_MAX		2
 #define M_GHCB_VERSION_DEFAULT		2
 #define M_GHCB_VERSION_MIN		1
@@ -47,76 +63,11 @@ enum fw_state {
 	FW_SNP_LAUNCH,		/* SNP: between SNP_LAUNCH_START and _FINISH */
 };
 
-/*
- * Mutants: one small conditional each, at the decision point it breaks.
- * Selected with MODEL_MUTANT=name; listed by running the .so with
- * --list-mutants.
- */
-#define MODEL_MUTANTS(X)						\
-	X(errno_efault, "protected-state denials fail with EFAULT instead of EINVAL") \
-	X(errno_eperm, "protected-state denials fail with EPERM instead of EINVAL") \
-	X(errno_enotty, "protected-state denials fail with ENOTTY instead of EINVAL") \
-	X(errno_eio, "protected-state denials fail with EIO instead of EINVAL") \
-	X(positive_return, "protected-state denials return 1 instead of -1/EINVAL") \
-	X(zero_buffer_ok, "protected GET_* return 0 with a zeroed buffer, SET_* return 0") \
-	X(stale_ok, "protected GET_* return 0 with the state from before protection, SET_* return 0") \
-	X(write_before_einval, "protected GET_* write the pre-protection state to the buffer, then fail EINVAL") \
-	X(skip_get_regs, "KVM_GET_REGS not blocked on protected vCPUs") \
-	X(skip_set_regs, "KVM_SET_REGS not blocked on protected vCPUs") \
-	X(skip_get_sregs, "KVM_GET_SREGS not blocked on protected vCPUs") \
-	X(skip_set_sregs, "KVM_SET_SREGS not blocked on protected vCPUs") \
-	X(skip_get_sregs2, "KVM_GET_SREGS2 not blocked on protected vCPUs") \
-	X(skip_set_sregs2, "KVM_SET_SREGS2 not blocked on protected vCPUs") \
-	X(skip_get_fpu, "KVM_GET_FPU not blocked on protected vCPUs") \
-	X(skip_set_fpu, "KVM_SET_FPU not blocked on protected vCPUs") \
-	X(skip_get_xsave, "KVM_GET_XSAVE not blocked on protected vCPUs") \
-	X(skip_get_xsave2, "KVM_GET_XSAVE2 not blocked on protected vCPUs") \
-	X(skip_set_xsave, "KVM_SET_XSAVE not blocked on protected vCPUs") \
-	X(skip_get_xcrs, "KVM_GET_XCRS not blocked on protected vCPUs") \
-	X(skip_set_xcrs, "KVM_SET_XCRS not blocked on protected vCPUs") \
-	X(skip_get_debugregs, "KVM_GET_DEBUGREGS not blocked on protected vCPUs") \
-	X(skip_set_debugregs, "KVM_SET_DEBUGREGS not blocked on protected vCPUs") \
-	X(skip_get_msrs, "KVM_GET_MSRS does not stop at pass-through MSRs of protected vCPUs") \
-	X(skip_set_msrs, "KVM_SET_MSRS does not stop at pass-through MSRs of protected vCPUs") \
-	X(block_before_protection, "state ioctls blocked on SEV-ES/SNP vCPUs before LAUNCH_UPDATE_VMSA/SNP_LAUNCH_FINISH") \
-	X(block_sev, "state ioctls blocked on plain SEV vCPUs after LAUNCH_FINISH") \
-	X(block_default, "state ioctls blocked on every vCPU of a KVM_X86_DEFAULT_VM without SEV") \
-	X(first_vcpu_only, "only vCPU index 0 of a protected VM is blocked") \
-	X(late_vcpu_protected, "a vCPU created after protection starts protected") \
-	X(sync_regs_accepted, "KVM_CAP_SYNC_REGS and KVM_RUN sync regs allowed on types 3/4 (as before 6.12.25)") \
-	X(readonly_mem_accepted, "KVM_CAP_READONLY_MEM 1 and KVM_MEM_READONLY accepted on types 3/4") \
-	X(vm_types_over, "KVM_CAP_VM_TYPES also advertises type 5 (TDX) and KVM_CREATE_VM(5) succeeds") \
-	X(vm_types_under, "KVM_CAP_VM_TYPES drops SEV_ES while CPUID still reports SEV-ES") \
-	X(out_of_range_type_accepted, "KVM_CREATE_VM drops the type < 32 check (type 34 creates an SEV VM)") \
-	X(run_refused_after_protection, "KVM_RUN fails EINVAL on protected vCPUs") \
-	X(msr_count_wrong, "KVM_GET/SET_MSRS skip blocked MSRs and return nmsrs on protected vCPUs") \
-	X(snp_fpu_not_blocked, "SNP_LAUNCH_FINISH does not make the FPU state confidential (what 6.12.117 does)") \
-	X(legacy_es_blocked, "legacy KVM_SEV_ES_INIT VMs blocked like type 3") \
-	X(set_guest_debug_allowed, "KVM_SET_GUEST_DEBUG allowed on protected vCPUs") \
-	X(efault_einval_swapped, "bad pointers: SET_* check protection before copying, SET_SREGS2 copies first") \
-	X(second_vmsa_accepted, "a second KVM_SEV_LAUNCH_UPDATE_VMSA succeeds") \
-	X(init2_default_accepted, "KVM_SEV_INIT2 accepted on KVM_X86_DEFAULT_VM") \
-	X(init2_copy_first, "KVM_SEV_INIT2 reads its argument before the need_init check") \
-	X(init2_flags_ignored, "KVM_SEV_INIT2 ignores kvm_sev_init.flags") \
-	X(init2_features_ignored, "KVM_SEV_INIT2 ignores unsupported vmsa_features") \
-	X(init_after_vcpus, "KVM_SEV_INIT/INIT2 accepted after vCPUs were created") \
-	X(run_before_init2, "KVM_RUN allowed on types 2/3/4 before KVM_SEV_INIT2") \
-	X(snp_legacy_cmds_allowed, "legacy SEV commands not refused with EPERM on SNP VMs") \
-	X(vmsa_on_sev_einval, "KVM_SEV_LAUNCH_UPDATE_VMSA on a non-ES VM fails EINVAL instead of ENOTTY") \
-	X(null_argp_enotty, "KVM_MEMORY_ENCRYPT_OP with a NULL argument fails ENOTTY instead of returning 0") \
-	X(snp_prefault_allowed, "KVM_PRE_FAULT_MEMORY allowed on SNP before SNP_LAUNCH_FINISH") \
-	X(launch_order_ignored, "the firmware accepts launch commands in any order") \
-	X(smm_cap_kept, "KVM_CAP_X86_SMM still reported after SEV-ES/SNP init") \
-	X(private_caps_wrong, "GUEST_MEMFD/MEMORY_ATTRIBUTES/MULTI_ADDRESS_SPACE of an SNP VM answered as type 0") \
-	X(migrate_dst_unprotected, "intra-host migration leaves the destination vCPUs unprotected") \
-	X(migrate_fpu_not_confidential, "intra-host migration leaves the destination FPU state not confidential (what 6.12.117 does)") \
-	X(mirror_cmds_allowed, "mirror VMs accept every SEV command")
-
+/* The mutants of mutants.h; MUT_NONE is the correct model. */
 enum mutant_id {
 	MUT_NONE = 0,
-#define MUT_ENUM(n, d) MUT_##n,
-	MODEL_MUTANTS(MUT_ENUM)
-#undef MUT_ENUM
+#define MODEL_MUTANT(name, ...) MUT_##name,
+#include "mutants.h"
 	MUT_NR,
 };
 
@@ -136,33 +87,33 @@ struct mgmem {
 	struct mgmem *next;
 	dev_t dev;
 	ino_t ino;
-	uint64_t size;
-	uint8_t *prepared;	/* one byte per page: populated by SNP_LAUNCH_UPDATE */
+	u64 size;
+	u8 *prepared;	/* one byte per page: populated by SNP_LAUNCH_UPDATE */
 	int fd;			/* the model's own dup, to write private contents */
 };
 
 struct mslot {
-	uint32_t slot;
-	uint32_t flags;
-	uint64_t gpa;
-	uint64_t size;
+	u32 slot;
+	u32 flags;
+	u64 gpa;
+	u64 size;
 	struct mgmem *gmem;
-	uint64_t goff;
+	u64 goff;
 };
 
 struct mattr {
-	uint64_t start, end;	/* gfn range [start, end) */
-	uint64_t attr;
+	u64 start, end;	/* gfn range [start, end) */
+	u64 attr;
 };
 
 struct mmem {
-	uint32_t slot;
-	uint64_t gpa, size, uaddr;
+	u32 slot;
+	u64 gpa, size, uaddr;
 };
 
 struct mregion {
 	struct mregion *next;
-	uint64_t addr, size;
+	u64 addr, size;
 };
 
 /* Per-vCPU copy of the state KVM had when the vCPU became protected. */
@@ -189,9 +140,9 @@ struct mvcpu {
 	bool guest_state_protected;
 	bool fpstate_confidential;
 	bool terminated;	/* GHCB termination request seen */
-	uint32_t guest_debug;
-	uint64_t ghcb_msr;
-	uint64_t sev_term_data;
+	u32 guest_debug;
+	u64 ghcb_msr;
+	u64 sev_term_data;
 
 	/* Guest CPUID bits that decide which MSRs KVM passes through. */
 	bool cpuid_intel, cpuid_rdtscp, cpuid_xsaves, cpuid_ibpb;
@@ -213,9 +164,9 @@ struct mvm {
 	bool es_active;		/* sev_es_guest() */
 	bool snp_context;
 	bool pre_fault_allowed;
-	uint64_t vmsa_features;
-	uint16_t ghcb_version;
-	uint32_t handle;
+	u64 vmsa_features;
+	u16 ghcb_version;
+	u32 handle;
 	int sev_fd;
 	struct mvm *owner;	/* enc_context_owner of a mirror */
 	int nr_mirrors;
@@ -227,7 +178,7 @@ struct mvm {
 
 	/* MSR interception the model installed, and what the program asked for. */
 	bool msr_hooks;
-	uint32_t user_msr_exit_mask;
+	u32 user_msr_exit_mask;
 	struct kvm_msr_filter *user_filter;
 
 	/* Every memslot (for the substrate repairs). */
@@ -264,6 +215,7 @@ static inline bool vm_has_private_mem(const struct mvm *vm)
 {
 	return vm->type == KVM_X86_SNP_VM;
 }
+
 static inline bool sev_snp_guest(const struct mvm *vm)
 {
 	return vm->active && vm->es_active &&
@@ -271,7 +223,7 @@ static inline bool sev_snp_guest(const struct mvm *vm)
 }
 
 /* core.c */
-void mtrace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+[[gnu::format(printf, 1, 2)]] void mtrace(const char *fmt, ...);
 long sys_ioctl(int fd, unsigned long req, unsigned long arg);
 int copy_from_user(void *dst, const void *usrc, size_t len);
 int copy_to_user(void *udst, const void *src, size_t len);
@@ -283,15 +235,16 @@ enum fd_kind fd_kind(int fd, void **obj);
 void fd_register(int fd, enum fd_kind kind, void *obj);
 void vm_get(struct mvm *vm);
 void vm_put(struct mvm *vm);
-void model_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+[[gnu::format(printf, 1, 2), gnu::noreturn]]
+void model_die(const char *fmt, ...);
 
 /* vm.c */
 long kvm_dev_ioctl(int fd, unsigned long req, unsigned long arg);
 long vm_ioctl(struct mvm *vm, int fd, unsigned long req, unsigned long arg);
 void vm_free(struct mvm *vm);
 void vm_install_msr_hooks(struct mvm *vm);
-bool vm_gpa_private(struct mvm *vm, uint64_t gfn);
-struct mslot *vm_find_slot(struct mvm *vm, uint64_t gfn);
+bool vm_gpa_private(struct mvm *vm, u64 gfn);
+struct mslot *vm_find_slot(struct mvm *vm, u64 gfn);
 void vm_migrate_mirrors(struct mvm *dst, struct mvm *src);
 
 /* substrate.c */
@@ -311,6 +264,6 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg);
 struct mvcpu *vcpu_new(struct mvm *vm, int fd, unsigned long id);
 void vcpu_free(struct mvcpu *v);
 void vcpu_protect(struct mvcpu *v, bool fpstate_confidential);
-uint64_t vcpu_cpuid_xsave2_size(struct mvcpu *v);
+u64 vcpu_cpuid_xsave2_size(struct mvcpu *v);
 
 #endif

@@ -16,18 +16,18 @@
 /* ---- the firmware ---------------------------------------------------------- */
 
 struct fwctx {
-	uint32_t handle;
+	u32 handle;
 	enum fw_state state;
-	uint64_t policy;
+	u64 policy;
 	bool snp;
-	uint64_t digest;
+	u64 digest;
 };
 
 static struct fwctx *fw;
 static int nr_fw, cap_fw;
-static uint32_t next_handle = 1;
+static u32 next_handle = 1;
 
-static struct fwctx *fw_find(uint32_t handle)
+static struct fwctx *fw_find(u32 handle)
 {
 	int i;
 
@@ -37,7 +37,7 @@ static struct fwctx *fw_find(uint32_t handle)
 	return NULL;
 }
 
-static struct fwctx *fw_new(uint64_t policy, bool snp)
+static struct fwctx *fw_new(u64 policy, bool snp)
 {
 	if (nr_fw == cap_fw) {
 		cap_fw = cap_fw ? 2 * cap_fw : 16;
@@ -53,7 +53,7 @@ static struct fwctx *fw_new(uint64_t policy, bool snp)
 	return &fw[nr_fw++];
 }
 
-static void fw_decommission(uint32_t handle)
+static void fw_decommission(u32 handle)
 {
 	struct fwctx *c = fw_find(handle);
 
@@ -69,7 +69,7 @@ static void fw_decommission(uint32_t handle)
 
 static void fw_measure(struct fwctx *c, const void *p, size_t len)
 {
-	const uint8_t *b = p;
+	const u8 *b = p;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -84,8 +84,8 @@ static void fw_measure(struct fwctx *c, const void *p, size_t len)
  * fd is the SEV device; a firmware error is -EIO with the status in
  * kvm_sev_cmd.error.  @want is the state the command needs.
  */
-static int fw_cmd(int sev_fd, uint32_t handle, enum fw_state want,
-		  struct fwctx **out, uint32_t *error)
+static int fw_cmd(int sev_fd, u32 handle, enum fw_state want,
+		  struct fwctx **out, u32 *error)
 {
 	struct fwctx *c;
 
@@ -112,7 +112,7 @@ bool sev_vm_launched(const struct mvm *vm)
 }
 
 /* psp_copy_user_blob(): 6.12 drivers/crypto/ccp/sev-dev.c */
-static int check_user_blob(uint64_t uaddr, uint32_t len)
+static int check_user_blob(u64 uaddr, u32 len)
 {
 	if (!uaddr || !len || len > M_SEV_FW_BLOB_MAX_SIZE)
 		return -EINVAL;
@@ -120,7 +120,7 @@ static int check_user_blob(uint64_t uaddr, uint32_t len)
 }
 
 /* sev_pin_memory(): 6.12 sev.c:632-688 */
-static int check_pin(uint64_t uaddr, uint64_t len, bool write)
+static int check_pin(u64 uaddr, u64 len, bool write)
 {
 	if (len == 0 || uaddr + len < uaddr)
 		return -EINVAL;
@@ -137,7 +137,7 @@ static int __sev_guest_init(struct mvm *vm, int vm_fd, struct kvm_sev_init *data
 			    unsigned long vm_type)
 {
 	bool es_active = vm_type != KVM_X86_SEV_VM;
-	uint64_t valid = es_active && sev_es_enabled ? M_SVM_SEV_FEAT_DEBUG_SWAP : 0;
+	u64 valid = es_active && sev_es_enabled ? M_SVM_SEV_FEAT_DEBUG_SWAP : 0;
 
 	if (vm->created_vcpus && !MUTANT(init_after_vcpus))
 		return -EINVAL;
@@ -215,10 +215,16 @@ static int sev_launch_start(struct mvm *vm, struct kvm_sev_cmd *cmd)
 		return -ENOTTY;
 	if (copy_from_user(&p, up, sizeof(p)))
 		return -EFAULT;
-	if (p.dh_uaddr && (r = check_user_blob(p.dh_uaddr, p.dh_len)))
-		return r;
-	if (p.session_uaddr && (r = check_user_blob(p.session_uaddr, p.session_len)))
-		return r;
+	if (p.dh_uaddr) {
+		r = check_user_blob(p.dh_uaddr, p.dh_len);
+		if (r)
+			return r;
+	}
+	if (p.session_uaddr) {
+		r = check_user_blob(p.session_uaddr, p.session_len);
+		if (r)
+			return r;
+	}
 	if (fd_kind(cmd->sev_fd, NULL) != FD_SEV)
 		return -EBADF;
 	/* LAUNCH_START with a handle joins that guest's key domain. */
@@ -249,8 +255,8 @@ static int sev_launch_update_data(struct mvm *vm, struct kvm_sev_cmd *cmd)
 {
 	struct kvm_sev_launch_update_data p;
 	struct fwctx *c;
-	uint8_t buf[4096];
-	uint64_t off, n;
+	u8 buf[4096];
+	u64 off, n;
 	int r;
 
 	if (!vm->active)
@@ -325,8 +331,8 @@ static int sev_launch_measure(struct mvm *vm, struct kvm_sev_cmd *cmd)
 {
 	void *up = (void *)(unsigned long)cmd->data;
 	struct kvm_sev_launch_measure p;
-	uint8_t blob[M_SEV_MEASURE_LEN];
-	uint32_t dlen = 0;
+	u8 blob[M_SEV_MEASURE_LEN];
+	u32 dlen = 0;
 	void *dst = NULL;
 	struct fwctx *c;
 	int r;
@@ -353,7 +359,7 @@ static int sev_launch_measure(struct mvm *vm, struct kvm_sev_cmd *cmd)
 		for (i = 0; i < 4; i++)
 			memcpy(blob + 8 * i, &c->digest, 8);
 		for (i = 32; i < M_SEV_MEASURE_LEN; i++)
-			blob[i] = (uint8_t)random();
+			blob[i] = (u8)random();
 		dlen = M_SEV_MEASURE_LEN;
 		c->state = FW_LSECRET;
 	}
@@ -362,7 +368,7 @@ static int sev_launch_measure(struct mvm *vm, struct kvm_sev_cmd *cmd)
 	if (r)
 		return r;
 	if (dst) {
-		uint8_t *kbuf = calloc(1, p.len);
+		u8 *kbuf = calloc(1, p.len);
 
 		if (!kbuf)
 			return -ENOMEM;
@@ -406,7 +412,7 @@ static int sev_guest_status(struct mvm *vm, struct kvm_sev_cmd *cmd)
 	if (r)
 		return r;
 	p.handle = c->handle;
-	p.policy = (uint32_t)c->policy;
+	p.policy = (u32)c->policy;
 	p.state = c->state;
 	if (copy_to_user((void *)(unsigned long)cmd->data, &p, sizeof(p)))
 		return -EFAULT;
@@ -415,10 +421,10 @@ static int sev_guest_status(struct mvm *vm, struct kvm_sev_cmd *cmd)
 
 /* ---- SNP launch ------------------------------------------------------------- */
 
-#define SNP_POLICY_SMT		(1ULL << 16)
-#define SNP_POLICY_RSVD_MBO	(1ULL << 17)
-#define SNP_POLICY_DEBUG	(1ULL << 19)
-#define SNP_POLICY_SINGLE_SOCKET (1ULL << 20)
+#define SNP_POLICY_SMT		BIT_ULL(16)
+#define SNP_POLICY_RSVD_MBO	BIT_ULL(17)
+#define SNP_POLICY_DEBUG	BIT_ULL(19)
+#define SNP_POLICY_SINGLE_SOCKET BIT_ULL(20)
 #define SNP_POLICY_VALID	(0xffffULL | SNP_POLICY_SMT | SNP_POLICY_RSVD_MBO | \
 				 SNP_POLICY_DEBUG | SNP_POLICY_SINGLE_SOCKET)
 
@@ -458,8 +464,8 @@ static int snp_launch_update(struct mvm *vm, struct kvm_sev_cmd *cmd)
 {
 	void *up = (void *)(unsigned long)cmd->data;
 	struct kvm_sev_snp_launch_update p;
-	uint8_t page[M_PAGE_SIZE];
-	uint32_t fw_error = 0;
+	u8 page[M_PAGE_SIZE];
+	u32 fw_error = 0;
 	struct mslot *slot;
 	struct fwctx *c;
 	long npages, i, ret = 0, count;
@@ -483,8 +489,8 @@ static int snp_launch_update(struct mvm *vm, struct kvm_sev_cmd *cmd)
 		npages = (slot->gpa + slot->size) / M_PAGE_SIZE - p.gfn_start;
 
 	for (i = 0; i < npages; i++) {
-		uint64_t gfn = p.gfn_start + i;
-		uint64_t idx = slot->goff / M_PAGE_SIZE + gfn - slot->gpa / M_PAGE_SIZE;
+		u64 gfn = p.gfn_start + i;
+		u64 idx = slot->goff / M_PAGE_SIZE + gfn - slot->gpa / M_PAGE_SIZE;
 
 		/* 6.12 guest_memfd.c kvm_gmem_populate(): must be private */
 		if (!vm_gpa_private(vm, gfn)) {
@@ -586,7 +592,7 @@ static int snp_launch_finish(struct mvm *vm, struct kvm_sev_cmd *cmd)
 /* ---- KVM_MEMORY_ENCRYPT_OP --------------------------------------------- */
 
 /* 6.12 sev.c:1857-1869 is_cmd_allowed_from_mirror() */
-static bool cmd_allowed_from_mirror(uint32_t id)
+static bool cmd_allowed_from_mirror(u32 id)
 {
 	return id == KVM_SEV_LAUNCH_UPDATE_VMSA || id == KVM_SEV_GUEST_STATUS ||
 	       id == KVM_SEV_DBG_DECRYPT || id == KVM_SEV_DBG_ENCRYPT;
@@ -619,12 +625,11 @@ long sev_mem_enc_ioctl(struct mvm *vm, int vm_fd, unsigned long arg)
 	}
 	switch (cmd.id) {
 	case KVM_SEV_ES_INIT:
-		if (!sev_es_enabled) {
+	case KVM_SEV_INIT:
+		if (cmd.id == KVM_SEV_ES_INIT && !sev_es_enabled) {
 			r = -ENOTTY;
 			goto out;
 		}
-		/* fall through */
-	case KVM_SEV_INIT:
 		r = sev_guest_init(vm, vm_fd, &cmd);
 		break;
 	case KVM_SEV_INIT2:

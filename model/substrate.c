@@ -45,7 +45,7 @@ void vm_note_memslot(struct mvm *vm, const struct kvm_userspace_memory_region2 *
 	};
 }
 
-static void *gpa_to_hva(struct mvm *vm, uint64_t gpa)
+static void *gpa_to_hva(struct mvm *vm, u64 gpa)
 {
 	int i;
 
@@ -56,7 +56,7 @@ static void *gpa_to_hva(struct mvm *vm, uint64_t gpa)
 	return NULL;
 }
 
-static int write_guest(struct mvcpu *v, uint64_t gva, const void *src, size_t len)
+static int write_guest(struct mvcpu *v, u64 gva, const void *src, size_t len)
 {
 	while (len) {
 		struct kvm_translation t = { .linear_address = gva };
@@ -77,9 +77,9 @@ static int write_guest(struct mvcpu *v, uint64_t gva, const void *src, size_t le
 	return 0;
 }
 
-static uint64_t gpr(const struct kvm_regs *r, int n)
+static u64 gpr(const struct kvm_regs *r, int n)
 {
-	const uint64_t g[16] = {
+	const u64 g[16] = {
 		r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
 		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
 	};
@@ -94,14 +94,14 @@ static uint64_t gpr(const struct kvm_regs *r, int n)
 bool substrate_fixup_emulation(struct mvcpu *v)
 {
 	struct kvm_run *run = v->run;
-	const uint8_t *b = run->emulation_failure.insn_bytes;
+	const u8 *b = run->emulation_failure.insn_bytes;
 	struct kvm_xsave xs;
 	struct kvm_xcrs xcrs;
 	struct kvm_regs regs;
-	uint64_t rfbm, xcr0 = 1, addr, bv;
+	u64 rfbm, xcr0 = 1, addr, bv;
 	unsigned int len = 0, rex = 0, mod, rm;
-	uint8_t area[1024];
-	uint32_t i;
+	u8 area[1024];
+	u32 i;
 
 	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
 	    !(run->emulation_failure.flags &
@@ -121,10 +121,10 @@ bool substrate_fixup_emulation(struct mvcpu *v)
 	    sys_ioctl(v->fd, KVM_GET_XSAVE, (unsigned long)&xs))
 		return false;
 	addr = gpr(&regs, rm);
-	if (mod == 1)
-		addr += (int8_t)b[len++];
-	else if (mod == 2) {
-		int32_t d;
+	if (mod == 1) {
+		addr += (s8)b[len++];
+	} else if (mod == 2) {
+		s32 d;
 
 		memcpy(&d, &b[len], 4);
 		addr += d;
@@ -134,7 +134,7 @@ bool substrate_fixup_emulation(struct mvcpu *v)
 		for (i = 0; i < xcrs.nr_xcrs; i++)
 			if (xcrs.xcrs[i].xcr == 0)
 				xcr0 = xcrs.xcrs[i].value;
-	rfbm = xcr0 & ((regs.rdx << 32) | (uint32_t)regs.rax);
+	rfbm = xcr0 & ((regs.rdx << 32) | (u32)regs.rax);
 	if (rfbm & ~7ULL)
 		return false;	/* only x87, SSE and AVX are handled */
 
@@ -156,13 +156,14 @@ bool substrate_fixup_emulation(struct mvcpu *v)
 		return false;
 	memcpy(&bv, area + 512, 8);
 	{
-		uint64_t old = 0;
+		u64 old = 0;
 		struct kvm_translation t = { .linear_address = addr + 512 };
 		void *hva;
 
-		if (sys_ioctl(v->fd, KVM_TRANSLATE, (unsigned long)&t) || !t.valid ||
-		    !(hva = gpa_to_hva(v->vm, t.physical_address)) ||
-		    copy_from_user(&old, hva, 8))
+		if (sys_ioctl(v->fd, KVM_TRANSLATE, (unsigned long)&t) || !t.valid)
+			return false;
+		hva = gpa_to_hva(v->vm, t.physical_address);
+		if (!hva || copy_from_user(&old, hva, 8))
 			return false;
 		bv = (old & ~rfbm) | (bv & rfbm);
 		if (write_guest(v, addr + 512, &bv, 8))

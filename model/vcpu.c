@@ -372,7 +372,7 @@ static long les_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long 
  * MSRs whose write intercept is off for a launched SEV-ES/SNP vCPU, i.e.
  * where 6.12 svm.c:2901-2908 sev_es_prevent_msr_access() fires.
  */
-static bool msr_passthrough(struct mvcpu *v, uint32_t msr)
+static bool msr_passthrough(struct mvcpu *v, u32 msr)
 {
 	switch (msr) {
 	/* svm.c:88-120 direct_access_msrs[].always */
@@ -440,7 +440,7 @@ static long msrs_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long
 	struct kvm_msrs hdr, *tmp;
 	struct kvm_msr_entry *e;
 	bool get = req == KVM_GET_MSRS;
-	uint32_t i, j, n;
+	u32 i, j, n;
 	long r;
 
 	if (mode == MSR_PASS)
@@ -508,7 +508,7 @@ static long msrs_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long
 static void note_cpuid(struct mvcpu *v, unsigned long arg)
 {
 	struct kvm_cpuid2 hdr, *c;
-	uint32_t i;
+	u32 i;
 
 	if (copy_from_user(&hdr, (void *)arg, sizeof(hdr)) || hdr.nent > 4096)
 		return;
@@ -519,7 +519,10 @@ static void note_cpuid(struct mvcpu *v, unsigned long arg)
 		free(c);
 		return;
 	}
-	v->cpuid_intel = v->cpuid_rdtscp = v->cpuid_xsaves = v->cpuid_ibpb = false;
+	v->cpuid_intel = false;
+	v->cpuid_rdtscp = false;
+	v->cpuid_xsaves = false;
+	v->cpuid_ibpb = false;
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
@@ -542,16 +545,16 @@ static void note_cpuid(struct mvcpu *v, unsigned long arg)
 }
 
 /* guest_fpu.uabi_size, as KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2) reports it */
-uint64_t vcpu_cpuid_xsave2_size(struct mvcpu *v)
+u64 vcpu_cpuid_xsave2_size(struct mvcpu *v)
 {
 	long r = sys_ioctl(v->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
 
-	return r > (long)sizeof(struct kvm_xsave) ? (uint64_t)r : sizeof(struct kvm_xsave);
+	return r > (long)sizeof(struct kvm_xsave) ? (u64)r : sizeof(struct kvm_xsave);
 }
 
 /* ---- KVM_RUN ------------------------------------------------------------------- */
 
-static uint64_t sev_status_msr(struct mvm *vm)
+static u64 sev_status_msr(struct mvm *vm)
 {
 	/* MSR_AMD64_SEV: SEV, SEV-ES, then SEV_FEATURES (SNP_ACTIVE = bit 2) */
 	if (!vm->active)
@@ -648,7 +651,7 @@ static long vcpu_run(struct mvcpu *v, int fd)
 {
 	struct kvm_run *run = v->run;
 	struct mvm *vm = v->vm;
-	uint64_t valid, dirty;
+	u64 valid, dirty;
 	long r;
 
 	/* 6.12 x86.c:11142-11147 with kvm_sync_valid_fields(): none for 3/4 */
@@ -675,7 +678,7 @@ static long vcpu_run(struct mvcpu *v, int fd)
 	 */
 	valid = run->kvm_valid_regs;
 	dirty = run->kvm_dirty_regs;
-	if ((valid | dirty) & ~(uint64_t)KVM_SYNC_X86_VALID_FIELDS)
+	if ((valid | dirty) & ~(u64)KVM_SYNC_X86_VALID_FIELDS)
 		return -EINVAL;
 	if (dirty & KVM_SYNC_X86_REGS)
 		v->snap.regs = run->s.regs.regs;

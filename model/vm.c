@@ -31,9 +31,9 @@ bool vm_has_protected_state(const struct mvm *vm)
 	return false;
 }
 
-static uint32_t model_vm_types(uint32_t real)
+static u32 model_vm_types(u32 real)
 {
-	uint32_t t = real;
+	u32 t = real;
 
 	/* 6.12 sev.c:2974-2988 sev_set_cpu_caps() */
 	if (sev_enabled)
@@ -62,7 +62,7 @@ static bool model_type_supported(unsigned long type)
 	return false;
 }
 
-static uint64_t supported_vmsa_features(void)
+static u64 supported_vmsa_features(void)
 {
 	/* 6.12 sev.c:3148-3154 sev_hardware_setup(): DEBUG_SWAP with SEV-ES */
 	return sev_es_enabled ? M_SVM_SEV_FEAT_DEBUG_SWAP : 0;
@@ -74,7 +74,7 @@ static long get_supported_cpuid(int fd, unsigned long arg)
 {
 	struct kvm_cpuid2 hdr, *c;
 	struct kvm_cpuid_entry2 *e, *e1f = NULL, *emax = NULL;
-	uint32_t cap, i;
+	u32 cap, i;
 	size_t sz;
 	long r;
 
@@ -123,7 +123,7 @@ static long get_supported_cpuid(int fd, unsigned long arg)
 		e1f->eax |= 1u << 3;
 	if (sev_snp_enabled)
 		e1f->eax |= 1u << 4;
-	e1f->ebx = (uint32_t)host_cbit;
+	e1f->ebx = (u32)host_cbit;
 	if (emax && emax->eax < 0x8000001f)
 		emax->eax = 0x8000001f;
 	if (copy_to_user((void *)arg, c, sizeof(hdr) + c->nent * sizeof(*e)))
@@ -180,7 +180,7 @@ static long create_vm(int fd, unsigned long arg)
 static long dev_attr(int fd, unsigned long req, unsigned long arg)
 {
 	struct kvm_device_attr a;
-	uint64_t val;
+	u64 val;
 
 	if (copy_from_user(&a, (void *)arg, sizeof(a)))
 		return -EFAULT;
@@ -241,7 +241,7 @@ long kvm_dev_ioctl(int fd, unsigned long req, unsigned long arg)
  * exits (vcpu.c).  Ranges the program installs itself come after the
  * model's (KVM takes the first matching range).
  */
-static uint8_t model_deny_bitmap[8];
+static u8 model_deny_bitmap[8];
 
 static long apply_msr_filter(struct mvm *vm, int fd)
 {
@@ -285,8 +285,8 @@ void vm_install_msr_hooks(struct mvm *vm)
 		return;
 	if (sys_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
 	    sys_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
-		model_die("the real KVM lacks KVM_CAP_X86_USER_SPACE_MSR or "
-			  "KVM_CAP_X86_MSR_FILTER; SEV guests cannot be modelled");
+		model_die("the real KVM lacks %s; SEV guests cannot be modelled",
+			  "KVM_CAP_X86_USER_SPACE_MSR or KVM_CAP_X86_MSR_FILTER");
 	r = enable_user_msr(vm, fd);
 	if (r >= 0)
 		r = apply_msr_filter(vm, fd);
@@ -331,7 +331,7 @@ static long vm_enable_cap(struct mvm *vm, int fd, unsigned long arg)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 		model_lock();
 		if (vm->msr_hooks) {
-			if (cap.args[0] & ~(uint64_t)KVM_MSR_EXIT_REASON_VALID_MASK) {
+			if (cap.args[0] & ~(u64)KVM_MSR_EXIT_REASON_VALID_MASK) {
 				model_unlock();
 				return -EINVAL;
 			}
@@ -391,7 +391,7 @@ out:
 
 /* ---- memslots, guest_memfd, memory attributes ----------------------------- */
 
-struct mslot *vm_find_slot(struct mvm *vm, uint64_t gfn)
+struct mslot *vm_find_slot(struct mvm *vm, u64 gfn)
 {
 	int i;
 
@@ -405,7 +405,7 @@ struct mslot *vm_find_slot(struct mvm *vm, uint64_t gfn)
 	return NULL;
 }
 
-static struct mslot *slot_by_id(struct mvm *vm, uint32_t id)
+static struct mslot *slot_by_id(struct mvm *vm, u32 id)
 {
 	int i;
 
@@ -435,7 +435,7 @@ static long set_memory_region(struct mvm *vm, int fd, unsigned long req,
 	struct kvm_userspace_memory_region2 m;
 	struct mgmem *g = NULL;
 	struct mslot *old;
-	uint32_t valid;
+	u32 valid;
 	bool other;
 	long r;
 
@@ -553,7 +553,7 @@ static long create_guest_memfd(struct mvm *vm, unsigned long arg)
 	/* 6.12 guest_memfd.c:460-473 kvm_gmem_create() */
 	if (a.flags)
 		return -EINVAL;
-	if ((int64_t)a.size <= 0 || (a.size & (M_PAGE_SIZE - 1)))
+	if ((s64)a.size <= 0 || (a.size & (M_PAGE_SIZE - 1)))
 		return -EINVAL;
 	fd = memfd_create("kvm-gmem", 0);
 	if (fd < 0)
@@ -580,7 +580,7 @@ static long create_guest_memfd(struct mvm *vm, unsigned long arg)
 	return fd;
 }
 
-bool vm_gpa_private(struct mvm *vm, uint64_t gfn)
+bool vm_gpa_private(struct mvm *vm, u64 gfn)
 {
 	int i;
 
@@ -593,7 +593,7 @@ bool vm_gpa_private(struct mvm *vm, uint64_t gfn)
 static long set_memory_attributes(struct mvm *vm, unsigned long arg)
 {
 	struct kvm_memory_attributes a;
-	uint64_t supported;
+	u64 supported;
 
 	if (copy_from_user(&a, (void *)arg, sizeof(a)))
 		return -EFAULT;

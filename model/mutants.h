@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The model's mutants: one small conditional each, at the decision point it
+ * breaks.  Selected with MODEL_MUTANT=name; listed by running the .so with
+ * --list-mutants, in the order given here.
+ *
+ * Include this file with MODEL_MUTANT(name, desc) defined to expand the list
+ * (as arch/x86/include/asm/kvm-x86-ops.h is used with KVM_X86_OP); the
+ * macro is undefined at the end.
+ */
+#ifndef MODEL_MUTANT
+#error "define MODEL_MUTANT(name, desc) before including mutants.h"
+#endif
+
+MODEL_MUTANT(errno_efault, "protected-state denials fail with EFAULT instead of EINVAL")
+MODEL_MUTANT(errno_eperm, "protected-state denials fail with EPERM instead of EINVAL")
+MODEL_MUTANT(errno_enotty, "protected-state denials fail with ENOTTY instead of EINVAL")
+MODEL_MUTANT(errno_eio, "protected-state denials fail with EIO instead of EINVAL")
+MODEL_MUTANT(positive_return, "protected-state denials return 1 instead of -1/EINVAL")
+MODEL_MUTANT(zero_buffer_ok, "protected GET_* return 0 with a zeroed buffer, SET_* return 0")
+MODEL_MUTANT(stale_ok,
+	     "protected GET_* return 0 with the state from before protection, SET_* return 0")
+MODEL_MUTANT(write_before_einval,
+	     "protected GET_* write the pre-protection state to the buffer, then fail EINVAL")
+MODEL_MUTANT(skip_get_regs, "KVM_GET_REGS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_set_regs, "KVM_SET_REGS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_sregs, "KVM_GET_SREGS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_set_sregs, "KVM_SET_SREGS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_sregs2, "KVM_GET_SREGS2 not blocked on protected vCPUs")
+MODEL_MUTANT(skip_set_sregs2, "KVM_SET_SREGS2 not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_fpu, "KVM_GET_FPU not blocked on protected vCPUs")
+MODEL_MUTANT(skip_set_fpu, "KVM_SET_FPU not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_xsave, "KVM_GET_XSAVE not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_xsave2, "KVM_GET_XSAVE2 not blocked on protected vCPUs")
+MODEL_MUTANT(skip_set_xsave, "KVM_SET_XSAVE not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_xcrs, "KVM_GET_XCRS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_set_xcrs, "KVM_SET_XCRS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_debugregs, "KVM_GET_DEBUGREGS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_set_debugregs, "KVM_SET_DEBUGREGS not blocked on protected vCPUs")
+MODEL_MUTANT(skip_get_msrs, "KVM_GET_MSRS does not stop at pass-through MSRs of protected vCPUs")
+MODEL_MUTANT(skip_set_msrs, "KVM_SET_MSRS does not stop at pass-through MSRs of protected vCPUs")
+MODEL_MUTANT(block_before_protection,
+	     "state ioctls blocked on SEV-ES/SNP vCPUs before LAUNCH_UPDATE_VMSA/SNP_LAUNCH_FINISH")
+MODEL_MUTANT(block_sev, "state ioctls blocked on plain SEV vCPUs after LAUNCH_FINISH")
+MODEL_MUTANT(block_default,
+	     "state ioctls blocked on every vCPU of a KVM_X86_DEFAULT_VM without SEV")
+MODEL_MUTANT(first_vcpu_only, "only vCPU index 0 of a protected VM is blocked")
+MODEL_MUTANT(late_vcpu_protected, "a vCPU created after protection starts protected")
+MODEL_MUTANT(sync_regs_accepted,
+	     "KVM_CAP_SYNC_REGS and KVM_RUN sync regs allowed on types 3/4 (as before 6.12.25)")
+MODEL_MUTANT(readonly_mem_accepted,
+	     "KVM_CAP_READONLY_MEM 1 and KVM_MEM_READONLY accepted on types 3/4")
+MODEL_MUTANT(vm_types_over,
+	     "KVM_CAP_VM_TYPES also advertises type 5 (TDX) and KVM_CREATE_VM(5) succeeds")
+MODEL_MUTANT(vm_types_under, "KVM_CAP_VM_TYPES drops SEV_ES while CPUID still reports SEV-ES")
+MODEL_MUTANT(out_of_range_type_accepted,
+	     "KVM_CREATE_VM drops the type < 32 check (type 34 creates an SEV VM)")
+MODEL_MUTANT(run_refused_after_protection, "KVM_RUN fails EINVAL on protected vCPUs")
+MODEL_MUTANT(msr_count_wrong,
+	     "KVM_GET/SET_MSRS skip blocked MSRs and return nmsrs on protected vCPUs")
+MODEL_MUTANT(snp_fpu_not_blocked,
+	     "SNP_LAUNCH_FINISH does not make the FPU state confidential (what 6.12.117 does)")
+MODEL_MUTANT(legacy_es_blocked, "legacy KVM_SEV_ES_INIT VMs blocked like type 3")
+MODEL_MUTANT(set_guest_debug_allowed, "KVM_SET_GUEST_DEBUG allowed on protected vCPUs")
+MODEL_MUTANT(efault_einval_swapped,
+	     "bad pointers: SET_* check protection before copying, SET_SREGS2 copies first")
+MODEL_MUTANT(second_vmsa_accepted, "a second KVM_SEV_LAUNCH_UPDATE_VMSA succeeds")
+MODEL_MUTANT(init2_default_accepted, "KVM_SEV_INIT2 accepted on KVM_X86_DEFAULT_VM")
+MODEL_MUTANT(init2_copy_first, "KVM_SEV_INIT2 reads its argument before the need_init check")
+MODEL_MUTANT(init2_flags_ignored, "KVM_SEV_INIT2 ignores kvm_sev_init.flags")
+MODEL_MUTANT(init2_features_ignored, "KVM_SEV_INIT2 ignores unsupported vmsa_features")
+MODEL_MUTANT(init_after_vcpus, "KVM_SEV_INIT/INIT2 accepted after vCPUs were created")
+MODEL_MUTANT(run_before_init2, "KVM_RUN allowed on types 2/3/4 before KVM_SEV_INIT2")
+MODEL_MUTANT(snp_legacy_cmds_allowed, "legacy SEV commands not refused with EPERM on SNP VMs")
+MODEL_MUTANT(vmsa_on_sev_einval,
+	     "KVM_SEV_LAUNCH_UPDATE_VMSA on a non-ES VM fails EINVAL instead of ENOTTY")
+MODEL_MUTANT(null_argp_enotty,
+	     "KVM_MEMORY_ENCRYPT_OP with a NULL argument fails ENOTTY instead of returning 0")
+MODEL_MUTANT(snp_prefault_allowed, "KVM_PRE_FAULT_MEMORY allowed on SNP before SNP_LAUNCH_FINISH")
+MODEL_MUTANT(launch_order_ignored, "the firmware accepts launch commands in any order")
+MODEL_MUTANT(smm_cap_kept, "KVM_CAP_X86_SMM still reported after SEV-ES/SNP init")
+MODEL_MUTANT(private_caps_wrong,
+	     "GUEST_MEMFD/MEMORY_ATTRIBUTES/MULTI_ADDRESS_SPACE of an SNP VM answered as type 0")
+MODEL_MUTANT(migrate_dst_unprotected,
+	     "intra-host migration leaves the destination vCPUs unprotected")
+MODEL_MUTANT(migrate_fpu_not_confidential,
+	     "intra-host migration leaves the destination FPU state not confidential (what 6.12.117 does)"
+	     )
+MODEL_MUTANT(mirror_cmds_allowed, "mirror VMs accept every SEV command")
+
+#undef MODEL_MUTANT
