@@ -51,7 +51,7 @@ SUBMAKE = $(MAKE) --no-print-directory -C $(KVM_DIR) -f Makefile \
 	$(if $(KPS_IN_TREE),KPS_LIB_OBJS=)
 
 .PHONY: all clean help check check-self mutation mutation-targets bench
-.PHONY: patches intree-check valgrind
+.PHONY: patches intree-check valgrind matrix
 
 all:
 	@mkdir -p $(BUILD)
@@ -87,6 +87,17 @@ mutation-targets: all
 bench: all
 	@$(SUITE)/tests/bench.sh
 
+# The suite once per kernel on the VM substrate, as one table: cases down,
+# kernels across (scripts/matrix.sh). KERNELS: Debian versions or bzImage
+# paths (default: the pinned one and two others apt offers); MATRIX_FILTER:
+# case globs (-t); MATRIX_ARGS: more runner options; MATRIX_COMPACT=1 folds
+# alike rows of a fixture, MATRIX_DIFF=1 keeps the rows that differ.
+matrix:
+	@$(SUITE)/scripts/matrix.sh --out $(BUILD)/matrix \
+		$(if $(filter-out 0,$(MATRIX_COMPACT)),--compact) \
+		$(if $(filter-out 0,$(MATRIX_DIFF)),--diff) $(KERNELS) -- \
+		$(foreach f,$(MATRIX_FILTER),-t '$(f)') $(MATRIX_ARGS)
+
 # Every test program under valgrind memcheck, on the bare host KVM and over
 # the model (tests/valgrind.sh; also part of make check).
 valgrind: all
@@ -104,5 +115,5 @@ intree-check: all
 	@$(SUITE)/tests/test_intree.sh
 
 help:
-	@echo "make [all|clean|check|bench|patches|intree-check]  (KSRC=/path/to/linux to pick a tree)"
+	@echo "make [all|clean|check|bench|patches|intree-check|matrix KERNELS=...]  (KSRC=/path/to/linux to pick a tree)"
 endif

@@ -190,6 +190,10 @@ fi
 
 if [ "$substrate" = vm ] && [ $print_substrate -eq 0 ]; then
 	"$SUITE/scripts/setup.sh" vm || exit 1
+	command -v qemu-system-x86_64 >/dev/null || {
+		echo "$(basename "$0"): error: qemu-system-x86_64 not found in PATH (apt-get install qemu-system-x86)" >&2
+		exit 1
+	}
 fi
 if [ $print_substrate -eq 1 ]; then
 	echo "$substrate${reason:+ ($reason)}"

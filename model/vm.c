@@ -33,7 +33,11 @@ bool vm_has_protected_state(const struct mvm *vm)
 
 static u32 model_vm_types(u32 real)
 {
-	u32 t = real;
+	/*
+	 * A kernel older than 6.10 has no KVM_CAP_VM_TYPES (0) and accepts
+	 * type 0 only: the model's kernel (6.12) always lists DEFAULT.
+	 */
+	u32 t = real | 1u << KVM_X86_DEFAULT_VM;
 
 	/* 6.12 sev.c:2974-2988 sev_set_cpu_caps() */
 	if (sev_enabled)

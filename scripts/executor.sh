@@ -51,8 +51,23 @@ done
 
 cd "$root" || exit 2
 tmp=$(mktemp -d /tmp/kps-exec.XXXXXX) || exit 2
-trap 'rm -rf "$tmp"' EXIT
+trap 'reap "$$\."; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
+
+# Every program runs with KPS_RUN_ID=<executor pid>.<n> in its environment.
+# A harness killed by the timeout leaves its test child behind (the harness
+# puts each case in its own process group, setpgrp()), still in the hung
+# KVM_RUN and holding our output pipe open: kill every process whose
+# KPS_RUN_ID matches $1 (a regex prefix).
+reap() {
+	for e in /proc/[0-9]*/environ; do
+		{ tr '\0' '\n' <"$e"; } 2>/dev/null | grep -q "^KPS_RUN_ID=$1" ||
+			continue
+		e=${e#/proc/}
+		[ "${e%/environ}" != $$ ] && kill -KILL "${e%/environ}" 2>/dev/null
+	done
+}
+nrun=0
 
 preload_env() {
 	if [ -n "$preload" ]; then
@@ -176,9 +191,16 @@ run_prog() {
 		rc=127
 		: >"$tmp/out"
 	else
+		nrun=$((nrun + 1))
 		{
+			KPS_RUN_ID=$$.$nrun
+			export KPS_RUN_ID
 			preload_env timeout -s KILL "$timeout" "./$p" "$@" </dev/null 2>&1
-			echo $? >"$tmp/rc"
+			rc=$?
+			unset KPS_RUN_ID
+			# Killed (timeout, signal): what it left runs on.
+			[ $rc -ge 128 ] && reap "$$\\.$nrun\$"
+			echo $rc >"$tmp/rc"
 		} | tee "$tmp/out"
 		rc=$(cat "$tmp/rc")
 	fi
@@ -198,10 +220,12 @@ killed() {
 
 # $1 (optional): globs; only the planned cases matching one of them run.
 run_all() {
+	# Kept before the loop: "set -- -r ..." below replaces $1.
+	run_globs=${1:-}
 	for p in $progs; do
 		# Run the whole program when all its cases are selected, else
 		# one -r filter per selected case.
-		awk -F'\t' -v p="$p" -v globs="${1:-}" '
+		awk -F'\t' -v p="$p" -v globs="$run_globs" '
 			function glob2re(g) {
 				gsub(/\./, "\\.", g); gsub(/\*/, ".*", g); gsub(/\?/, ".", g)
 				return "^" g "$"

@@ -210,6 +210,13 @@ END {
 				print "# " l
 		count["fail"] += 0
 	}
+	# A planned case its program never reported is a failure, not a gap.
+	if (done && mutant == "")
+		for (i = 1; i <= ncases; i++)
+			if (!reported[cases[i]]) {
+				print "# " cases[i] ": no result, " caseprog[i] " did not report it"
+				emit(0, cases[i], "")
+			}
 	if (mutants_run) {
 		print "# mutation table (mutant, result, first failing case)"
 		killed = 0

@@ -126,12 +126,12 @@ fetch_kernel() {
 	if [ ! -f "$dir/.ready" ]; then
 		command -v apt-get >/dev/null ||
 			vm_fail 125 "apt-get not found: cannot fetch $pkg (use --kernel-image)"
+		# The .deb and the extracted image and modules (about 500 MB).
+		kps_cache_ready 700
 		if ! apt_knows "$pkg"; then
 			echo "vm.sh: error: unknown kernel version '$ver': apt has no $pkg (known: $(known_versions))" >&2
 			exit 2
 		fi
-		# The .deb and the extracted image and modules (about 500 MB).
-		kps_cache_ready 700
 		if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ]; then
 			vm_fail 125 "cache directory $dir is not writable (set KPS_CACHE=DIR)"
 		fi
