@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * protected_state_test - guest-state ioctls on VMs whose vCPU state is
- * protected (SEV-ES type 3, SNP type 4, TDX type 5), against the promise of
- * /work/shared/spec/protected-state.md, with controls that a blanket
- * "always -EINVAL" cannot pass: SEV (type 2), the default VM, and legacy
- * KVM_SEV_ES_INIT on a type-0 VM.
+ * protected (SEV-ES type 3, SNP type 4, TDX type 5), against the kernel's
+ * rules (6.12 source, cited at each assertion), with controls that a
+ * blanket "always -EINVAL" cannot pass: SEV (type 2), the default VM, and
+ * legacy KVM_SEV_ES_INIT on a type-0 VM.
  *
  * One result line per case <fixture>.<variant>.<test>: the fixture is the
  * phase or concern, the variant exactly the VM type name (default, sev,
@@ -492,46 +492,9 @@ static void check_all_rows(struct __test_metadata *_metadata,
 
 /* ---- before_launch: INIT2 + launch start, nothing protected yet ---- */
 
-FIXTURE(before_launch) {
-	struct kps_pvm pvm;
-};
-
-FIXTURE_VARIANT(before_launch) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(before_launch, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(before_launch, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(before_launch, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(before_launch, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(before_launch, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
-
-FIXTURE_SETUP(before_launch)
-{
-	if (!kps_require_type(_metadata, variant->type, false))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
-		  KPS_PHASE_BEFORE);
-}
-
-FIXTURE_TEARDOWN(before_launch)
-{
-	kps_pvm_free(&self->pvm);
-}
+#define KPS_FIXTURE before_launch
+#define KPS_FIXTURE_PHASE KPS_PHASE_BEFORE
+#include "kps_phase_fixture.h"
 
 /* ---- after_launch: protected, plus a default VM in the same process ---- */
 
@@ -541,29 +504,8 @@ FIXTURE(after_launch) {
 	void *payloads[KPS_NR_STATE_IOCTLS];
 };
 
-FIXTURE_VARIANT(after_launch) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(after_launch, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(after_launch, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(after_launch, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(after_launch, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(after_launch, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
+#define KPS_FIXTURE after_launch
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(after_launch)
 {
@@ -590,29 +532,8 @@ FIXTURE(bad_pointer) {
 	void *payloads[KPS_NR_STATE_IOCTLS];
 };
 
-FIXTURE_VARIANT(bad_pointer) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(bad_pointer, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(bad_pointer, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(bad_pointer, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(bad_pointer, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(bad_pointer, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
+#define KPS_FIXTURE bad_pointer
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(bad_pointer)
 {
@@ -631,43 +552,20 @@ FIXTURE_TEARDOWN(bad_pointer)
 
 /* ---- legacy KVM_SEV_ES_INIT on a type-0 VM (spec 2.1) ---- */
 
-FIXTURE(legacy_es_before) {
-	struct kps_pvm pvm;
-};
-
-FIXTURE_VARIANT(legacy_es_before) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(legacy_es_before, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_SETUP(legacy_es_before)
-{
-	if (!kps_require_type(_metadata, variant->type, true))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, true, 1,
-		  KPS_PHASE_BEFORE);
-}
-
-FIXTURE_TEARDOWN(legacy_es_before)
-{
-	kps_pvm_free(&self->pvm);
-}
+#define KPS_FIXTURE legacy_es_before
+#define KPS_FIXTURE_PHASE KPS_PHASE_BEFORE
+#define KPS_FIXTURE_LEGACY_ES
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#include "kps_phase_fixture.h"
 
 FIXTURE(legacy_es_after) {
 	struct kps_pvm pvm;
 	void *payloads[KPS_NR_STATE_IOCTLS];
 };
 
-FIXTURE_VARIANT(legacy_es_after) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(legacy_es_after, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
+#define KPS_FIXTURE legacy_es_after
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(legacy_es_after)
 {
@@ -700,17 +598,10 @@ FIXTURE(after_migrate) {
 	void *payloads[KPS_NR_STATE_IOCTLS];
 };
 
-FIXTURE_VARIANT(after_migrate) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(after_migrate, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(after_migrate, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
+#define KPS_FIXTURE after_migrate
+#define KPS_FIXTURE_TYPES (KPS_TYPE_BIT(KVM_X86_SEV_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SEV_ES_VM))
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(after_migrate)
 {
@@ -789,17 +680,21 @@ TEST_F(legacy_es_after, sync_regs_store)
 /*
  * One TEST_F per catalog row and fixture: each inclusion of the catalog
  * expands KPS_STATE_IOCTL once per row, then undefines it.  The row
- * pointer is a named constant per fixture and row.
+ * pointer is a named constant per fixture and row (prefix pfx); check is
+ * check_row() or check_bad_pointer().
  */
-#define KPS_STATE_IOCTL(name, ...)					\
-static const struct kps_state_ioctl *const bl_##name =			\
+#define ROW_TEST(fixture, pfx, name, check, payload, phase)		\
+static const struct kps_state_ioctl *const pfx##_##name =		\
 	&kps_state_ioctls[KPS_IO_##name];				\
-TEST_F(before_launch, name)						\
+TEST_F(fixture, name)							\
 {									\
-	if (row_ok(_metadata, &self->pvm, bl_##name))			\
-		check_row(_metadata, &self->pvm, 0, bl_##name, NULL,	\
-			  "before_launch");				\
+	if (row_ok(_metadata, &self->pvm, pfx##_##name))		\
+		check(_metadata, &self->pvm, 0, pfx##_##name, payload,	\
+		      phase);						\
 }
+
+#define KPS_STATE_IOCTL(name, ...)					\
+	ROW_TEST(before_launch, bl, name, check_row, NULL, "before_launch")
 
 #include "kps_state_ioctls.h"
 
@@ -820,53 +715,26 @@ TEST_F(after_launch, name)						\
 #include "kps_state_ioctls.h"
 
 #define KPS_STATE_IOCTL(name, ...)					\
-static const struct kps_state_ioctl *const bp_##name =			\
-	&kps_state_ioctls[KPS_IO_##name];				\
-TEST_F(bad_pointer, name)						\
-{									\
-	if (row_ok(_metadata, &self->pvm, bp_##name))			\
-		check_bad_pointer(_metadata, &self->pvm, 0, bp_##name,	\
-				  self->payloads[KPS_IO_##name],	\
-				  "after_launch");			\
-}
+	ROW_TEST(bad_pointer, bp, name, check_bad_pointer,		\
+		 self->payloads[KPS_IO_##name], "after_launch")
 
 #include "kps_state_ioctls.h"
 
 #define KPS_STATE_IOCTL(name, ...)					\
-static const struct kps_state_ioctl *const am_##name =			\
-	&kps_state_ioctls[KPS_IO_##name];				\
-TEST_F(after_migrate, name)						\
-{									\
-	if (row_ok(_metadata, &self->pvm, am_##name))			\
-		check_row(_metadata, &self->pvm, 0, am_##name,		\
-			  self->payloads[KPS_IO_##name],		\
-			  "after_migrate");				\
-}
+	ROW_TEST(after_migrate, am, name, check_row,			\
+		 self->payloads[KPS_IO_##name], "after_migrate")
 
 #include "kps_state_ioctls.h"
 
 #define KPS_STATE_IOCTL(name, ...)					\
-static const struct kps_state_ioctl *const lb_##name =			\
-	&kps_state_ioctls[KPS_IO_##name];				\
-TEST_F(legacy_es_before, name)						\
-{									\
-	if (row_ok(_metadata, &self->pvm, lb_##name))			\
-		check_row(_metadata, &self->pvm, 0, lb_##name, NULL,	\
-			  "before_launch");				\
-}
+	ROW_TEST(legacy_es_before, lb, name, check_row, NULL,		\
+		 "before_launch")
 
 #include "kps_state_ioctls.h"
 
 #define KPS_STATE_IOCTL(name, ...)					\
-static const struct kps_state_ioctl *const la_##name =			\
-	&kps_state_ioctls[KPS_IO_##name];				\
-TEST_F(legacy_es_after, name)						\
-{									\
-	if (row_ok(_metadata, &self->pvm, la_##name))			\
-		check_row(_metadata, &self->pvm, 0, la_##name,		\
-			  self->payloads[KPS_IO_##name],		\
-			  "after_launch");				\
-}
+	ROW_TEST(legacy_es_after, la, name, check_row,			\
+		 self->payloads[KPS_IO_##name], "after_launch")
 
 #include "kps_state_ioctls.h"
 
@@ -943,184 +811,16 @@ static void check_sync_run(struct __test_metadata *_metadata,
 	}
 }
 
-FIXTURE(sync_regs_before) {
-	struct kps_pvm pvm;
-};
+/* Every case of kps_phase_fixture.h's KPS_FIXTURE_SYNC_REGS, per phase. */
+#define KPS_FIXTURE sync_regs_before
+#define KPS_FIXTURE_PHASE KPS_PHASE_BEFORE
+#define KPS_FIXTURE_SYNC_REGS
+#include "kps_phase_fixture.h"
 
-FIXTURE_VARIANT(sync_regs_before) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_before, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_before, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_before, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_before, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_before, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
-
-FIXTURE_SETUP(sync_regs_before)
-{
-	if (!kps_require_type(_metadata, variant->type, false))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
-		  KPS_PHASE_BEFORE);
-}
-
-FIXTURE_TEARDOWN(sync_regs_before)
-{
-	kps_pvm_free(&self->pvm);
-}
-
-FIXTURE(sync_regs_after) {
-	struct kps_pvm pvm;
-};
-
-FIXTURE_VARIANT(sync_regs_after) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_after, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_after, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_after, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_after, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(sync_regs_after, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
-
-FIXTURE_SETUP(sync_regs_after)
-{
-	if (!kps_require_type(_metadata, variant->type, false))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
-		  KPS_PHASE_AFTER);
-}
-
-FIXTURE_TEARDOWN(sync_regs_after)
-{
-	kps_pvm_free(&self->pvm);
-}
-
-/* A bit outside KVM_SYNC_X86_VALID_FIELDS: refused on every type. */
-#define SYNC_X86_INVALID	((__u64)KVM_SYNC_X86_VALID_FIELDS + 1)
-
-TEST_F(sync_regs_before, cap)
-{
-	check_sync_cap(_metadata, &self->pvm, "sync_regs_before");
-}
-
-TEST_F(sync_regs_before, valid_regs)
-{
-	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_REGS, 0,
-		       "sync_regs_before");
-}
-
-TEST_F(sync_regs_before, valid_sregs)
-{
-	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_SREGS, 0,
-		       "sync_regs_before");
-}
-
-TEST_F(sync_regs_before, valid_events)
-{
-	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_EVENTS, 0,
-		       "sync_regs_before");
-}
-
-TEST_F(sync_regs_before, dirty_regs)
-{
-	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_REGS,
-		       "sync_regs_before");
-}
-
-TEST_F(sync_regs_before, dirty_sregs)
-{
-	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_SREGS,
-		       "sync_regs_before");
-}
-
-TEST_F(sync_regs_before, dirty_events)
-{
-	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_EVENTS,
-		       "sync_regs_before");
-}
-
-TEST_F(sync_regs_before, invalid_bit)
-{
-	check_sync_run(_metadata, &self->pvm, SYNC_X86_INVALID, 0,
-		       "sync_regs_before");
-}
-
-TEST_F(sync_regs_after, cap)
-{
-	check_sync_cap(_metadata, &self->pvm, "sync_regs_after");
-}
-
-TEST_F(sync_regs_after, valid_regs)
-{
-	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_REGS, 0,
-		       "sync_regs_after");
-}
-
-TEST_F(sync_regs_after, valid_sregs)
-{
-	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_SREGS, 0,
-		       "sync_regs_after");
-}
-
-TEST_F(sync_regs_after, valid_events)
-{
-	check_sync_run(_metadata, &self->pvm, KVM_SYNC_X86_EVENTS, 0,
-		       "sync_regs_after");
-}
-
-TEST_F(sync_regs_after, dirty_regs)
-{
-	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_REGS,
-		       "sync_regs_after");
-}
-
-TEST_F(sync_regs_after, dirty_sregs)
-{
-	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_SREGS,
-		       "sync_regs_after");
-}
-
-TEST_F(sync_regs_after, dirty_events)
-{
-	check_sync_run(_metadata, &self->pvm, 0, KVM_SYNC_X86_EVENTS,
-		       "sync_regs_after");
-}
-
-TEST_F(sync_regs_after, invalid_bit)
-{
-	check_sync_run(_metadata, &self->pvm, SYNC_X86_INVALID, 0,
-		       "sync_regs_after");
-}
+#define KPS_FIXTURE sync_regs_after
+#define KPS_FIXTURE_PHASE KPS_PHASE_AFTER
+#define KPS_FIXTURE_SYNC_REGS
+#include "kps_phase_fixture.h"
 
 /* ---- memslots and capabilities per type (spec 4) ---- */
 
@@ -1327,200 +1027,22 @@ static void check_pre_fault(struct __test_metadata *_metadata,
 	}
 }
 
-FIXTURE(mem_caps_before) {
-	struct kps_pvm pvm;
-};
+/* Every case of kps_phase_fixture.h's KPS_FIXTURE_MEM_CAPS, per phase. */
+#define KPS_FIXTURE mem_caps_before
+#define KPS_FIXTURE_PHASE KPS_PHASE_BEFORE
+#define KPS_FIXTURE_MEM_CAPS
+#include "kps_phase_fixture.h"
 
-FIXTURE_VARIANT(mem_caps_before) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_before, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_before, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_before, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_before, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_before, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
-
-FIXTURE_SETUP(mem_caps_before)
-{
-	if (!kps_require_type(_metadata, variant->type, false))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
-		  KPS_PHASE_BEFORE);
-}
-
-FIXTURE_TEARDOWN(mem_caps_before)
-{
-	kps_pvm_free(&self->pvm);
-}
-
-FIXTURE(mem_caps_after) {
-	struct kps_pvm pvm;
-};
-
-FIXTURE_VARIANT(mem_caps_after) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_after, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_after, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_after, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_after, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(mem_caps_after, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
-
-FIXTURE_SETUP(mem_caps_after)
-{
-	if (!kps_require_type(_metadata, variant->type, false))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
-		  KPS_PHASE_AFTER);
-}
-
-FIXTURE_TEARDOWN(mem_caps_after)
-{
-	kps_pvm_free(&self->pvm);
-}
-
-TEST_F(mem_caps_before, readonly_mem)
-{
-	check_readonly_mem(_metadata, &self->pvm, "mem_caps_before");
-}
-
-TEST_F(mem_caps_before, readonly_slot)
-{
-	check_readonly_slot(_metadata, &self->pvm, "mem_caps_before");
-}
-
-TEST_F(mem_caps_before, multi_as)
-{
-	check_multi_as(_metadata, &self->pvm, "mem_caps_before");
-}
-
-TEST_F(mem_caps_before, guest_memfd)
-{
-	check_guest_memfd(_metadata, &self->pvm, "mem_caps_before");
-}
-
-TEST_F(mem_caps_before, mem_attributes)
-{
-	check_mem_attributes(_metadata, &self->pvm, "mem_caps_before");
-}
-
-TEST_F(mem_caps_before, x86_smm)
-{
-	check_x86_smm(_metadata, &self->pvm, "mem_caps_before");
-}
-
-TEST_F(mem_caps_before, pre_fault)
-{
-	check_pre_fault(_metadata, &self->pvm, "mem_caps_before");
-}
-
-TEST_F(mem_caps_after, readonly_mem)
-{
-	check_readonly_mem(_metadata, &self->pvm, "mem_caps_after");
-}
-
-TEST_F(mem_caps_after, readonly_slot)
-{
-	check_readonly_slot(_metadata, &self->pvm, "mem_caps_after");
-}
-
-TEST_F(mem_caps_after, multi_as)
-{
-	check_multi_as(_metadata, &self->pvm, "mem_caps_after");
-}
-
-TEST_F(mem_caps_after, guest_memfd)
-{
-	check_guest_memfd(_metadata, &self->pvm, "mem_caps_after");
-}
-
-TEST_F(mem_caps_after, mem_attributes)
-{
-	check_mem_attributes(_metadata, &self->pvm, "mem_caps_after");
-}
-
-TEST_F(mem_caps_after, x86_smm)
-{
-	check_x86_smm(_metadata, &self->pvm, "mem_caps_after");
-}
-
-TEST_F(mem_caps_after, pre_fault)
-{
-	check_pre_fault(_metadata, &self->pvm, "mem_caps_after");
-}
+#define KPS_FIXTURE mem_caps_after
+#define KPS_FIXTURE_PHASE KPS_PHASE_AFTER
+#define KPS_FIXTURE_MEM_CAPS
+#include "kps_phase_fixture.h"
 
 /* ---- KVM_GET/SET_MSRS around blocked MSRs, after launch (spec 3.1) ---- */
 
-FIXTURE(msrs) {
-	struct kps_pvm pvm;
-};
-
-FIXTURE_VARIANT(msrs) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(msrs, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(msrs, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(msrs, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(msrs, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(msrs, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
-
-FIXTURE_SETUP(msrs)
-{
-	if (!kps_require_type(_metadata, variant->type, false))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
-		  KPS_PHASE_AFTER);
-}
-
-FIXTURE_TEARDOWN(msrs)
-{
-	kps_pvm_free(&self->pvm);
-}
+#define KPS_FIXTURE msrs
+#define KPS_FIXTURE_PHASE KPS_PHASE_AFTER
+#include "kps_phase_fixture.h"
 
 /* EFER: write intercept cleared for SEV-ES vCPUs (sev.c:4677). */
 static const __u32 msrs_efer[] = {
@@ -1596,21 +1118,11 @@ FIXTURE(vcpus) {
 	void *payloads[KPS_MAX_VCPUS][KPS_NR_STATE_IOCTLS];
 };
 
-FIXTURE_VARIANT(vcpus) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(vcpus, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(vcpus, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(vcpus, snp) {
-	.type = KVM_X86_SNP_VM,
-};
+#define KPS_FIXTURE vcpus
+#define KPS_FIXTURE_TYPES (KPS_TYPE_BIT(KVM_X86_SEV_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SEV_ES_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SNP_VM))
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(vcpus)
 {
@@ -1753,21 +1265,11 @@ FIXTURE(run_after) {
 	struct kvm_vm *ctl;
 };
 
-FIXTURE_VARIANT(run_after) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(run_after, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(run_after, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(run_after, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
+#define KPS_FIXTURE run_after
+#define KPS_FIXTURE_TYPES (KPS_TYPE_BIT(KVM_X86_DEFAULT_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SEV_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SEV_ES_VM))
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(run_after)
 {
