@@ -921,9 +921,8 @@ static void check_guest_memfd(struct __test_metadata *_metadata,
 	bool priv = pvm_private_mem(p);
 	/*
 	 * Kernels with KVM_CAP_GUEST_MEMFD_FLAGS (6.18+: mmap()able
-	 * guest_memfd) answer 1 for every VM (the 6.18 host does for type 0,
-	 * notes/host-pvm-kvm.md section 2); there only private-memory types
-	 * are pinned down.
+	 * guest_memfd) answer 1 for every VM (a 6.18 host does for type 0);
+	 * there only private-memory types are pinned down.
 	 */
 	bool any = kps_kvm_cap(KPS_CAP_GUEST_MEMFD_FLAGS) > 0;
 	struct kps_expect e = {
