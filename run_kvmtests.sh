@@ -281,8 +281,13 @@ run_vm() {
 	else
 		kargs=(--kernel "$kernel")
 	fi
+	# The fuzzer's seed and iterations reach the guest too (replay).
+	local envs=() v
+	for v in KPS_SEED KPS_FUZZ_ITERS; do
+		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
+	done
 	"$SUITE/scripts/vm.sh" "${kargs[@]}" --timeout "$vmt" \
-		--env "KPS_SUBSTRATE_INFO=qemu TCG -cpu max, $klabel" \
+		--env "KPS_SUBSTRATE_INFO=qemu TCG -cpu max, $klabel" "${envs[@]}" \
 		"$stage" -- sh ./executor.sh --root . "${pl[@]}" \
 		"${exec_args[@]}" "${progs[@]}" 2>"$infra_log"
 }

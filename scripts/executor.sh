@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$root" || exit 2
-tmp=$(mktemp -d /tmp/kps-exec.XXXXXX) || exit 2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kps-exec.XXXXXX") || exit 2
 trap 'reap "$$\."; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
 

@@ -49,5 +49,7 @@ done
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing \
 	>/dev/null 2>"${TMPDIR:-/tmp}/kps-apt.err" || {
 	tail -3 "${TMPDIR:-/tmp}/kps-apt.err" >&2
+	rm -f "${TMPDIR:-/tmp}/kps-apt.err"
 	kps_die "apt-get install$missing failed"
 }
+rm -f "${TMPDIR:-/tmp}/kps-apt.err"
