@@ -126,6 +126,11 @@ if [ -n "$kernel_image" ]; then
 elif [ -n "$modules" ]; then
 	bad "--modules needs --kernel-image"
 fi
+# A Debian kernel neither cached nor offered by apt: one line, before any
+# build or boot.
+if [ $kernel_set -eq 1 ]; then
+	msg=$("$SUITE/scripts/vm.sh" --check-kernel "$kernel" 2>&1) || bad "${msg#vm.sh: error: }"
+fi
 
 # Set up: packages, the kernel tree and the build.
 "$SUITE/scripts/setup.sh" build || exit 1

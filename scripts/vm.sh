@@ -303,6 +303,20 @@ kernel_image=
 modules=
 timeout_s=600
 envs=()
+# vm.sh --check-kernel VERSION: exit 0 if VERSION is cached or apt offers
+# it, else one line and status 2 (the runner and matrix.sh ask before they
+# build or boot anything).
+if [ "${1:-}" = --check-kernel ]; then
+	[ $# -eq 2 ] || usage_error "--check-kernel needs one VERSION"
+	pkg=$(kernel_package "$2") ||
+		usage_error "--kernel '$2' is not a Debian kernel version (e.g. $KPS_IMAGE_VERSION or 6.1.0-56)"
+	[ -f "$KPS_CACHE/kernels/$2/.ready" ] && exit 0
+	command -v apt-cache >/dev/null || exit 0
+	apt_knows "$pkg" && exit 0
+	echo "vm.sh: error: unknown kernel version '$2': apt has no $pkg (known: $(known_versions))" >&2
+	exit 2
+fi
+
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel | --kernel-image | --modules | --timeout | --console-log | --env)

@@ -20,6 +20,7 @@ bad_option "missing type" "needs a value" --type
 bad_option "bad timeout" "positive number of seconds" --timeout 0
 bad_option "bad timeout text" "positive number of seconds" --timeout ten
 bad_option "bad kernel" "Debian kernel version" --kernel latest
+bad_option "unknown kernel version" "unknown kernel version '6\.12\.999\+deb12'.*known: " --kernel 6.12.999+deb12
 bad_option "missing preload" "no such file" --preload /nonexistent.so
 bad_option "missing -t value" "needs a value" -t
 
