@@ -8,8 +8,11 @@
  *   KPS_FIXTURE            the fixture name, also the phase of its messages
  *   KPS_FIXTURE_PHASE      if defined, the fixture is declared here too: one
  *                          struct kps_pvm pvm, created by setup_pvm() in
- *                          this enum kps_phase; if not, the includer has
- *                          declared it with FIXTURE() and adds the setup
+ *                          this enum kps_phase, and the fd-leak check
+ *                          (kps_leak.h: struct kps_fdset fds, taken first
+ *                          in setup, checked last in teardown); if not,
+ *                          the includer has declared it with FIXTURE() and
+ *                          adds the setup, teardown and fd-leak check
  *   KPS_FIXTURE_LEGACY_ES  if defined, the VM gets legacy KVM_SEV_ES_INIT
  *                          (kps_pvm_create()'s legacy_es)
  *   KPS_FIXTURE_TYPES      if defined, the variants: a mask of
@@ -29,6 +32,7 @@
 #include <linux/stringify.h>
 
 #include "kselftest_harness.h"
+#include "kps_leak.h"
 #include "kps_protected.h"
 #include "kps_util.h"
 
@@ -63,6 +67,7 @@
 
 #ifdef KPS_FIXTURE_PHASE
 KPS_FIXTURE_DECL(KPS_FIXTURE) {
+	struct kps_fdset fds;
 	struct kps_pvm pvm;
 };
 #endif
@@ -104,6 +109,7 @@ KPS_FIXTURE_VARIANT_ADD(KPS_FIXTURE, tdx) {
 #ifdef KPS_FIXTURE_PHASE
 KPS_FIXTURE_SETUP(KPS_FIXTURE)
 {
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, KPS_FIXTURE_LEGACY))
 		return;
 	setup_pvm(_metadata, &self->pvm, variant->type, KPS_FIXTURE_LEGACY,
@@ -113,6 +119,7 @@ KPS_FIXTURE_SETUP(KPS_FIXTURE)
 KPS_FIXTURE_TEARDOWN(KPS_FIXTURE)
 {
 	kps_pvm_free(&self->pvm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 #endif
 

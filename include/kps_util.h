@@ -79,8 +79,9 @@ int kps_kvm_cap(long cap);
 int kps_create_vm_raw(unsigned long type);
 
 /*
- * Probe /dev/kvm.  Returns 0 when it opens, 1 when it does not exist
- * (a skip), -1 for any other error (a failure); why receives the text,
+ * Probe /dev/kvm.  Returns 0 when it opens, 1 when it does not exist or
+ * cannot be opened for lack of permission (EACCES/EPERM: a skip), -1 for
+ * any other error (a failure); why receives the text,
  * e.g. "/dev/kvm: No such file or directory".  In FIXTURE_SETUP:
  *	r = kps_kvm_probe(why, sizeof(why));
  *	if (r > 0)

@@ -229,7 +229,12 @@ enum kps_avail kps_type_avail(unsigned long type, bool legacy_es,
 		if (fd < 0) {
 			r = errno;
 			snprintf(why, len, "/dev/sev: %s", strerror(r));
-			return r == ENOENT ? KPS_AVAIL_SKIP : KPS_AVAIL_FAIL;
+			/*
+			 * No SEV firmware device, or one this user may not
+			 * open (root:root 0600 by default): a skip naming it.
+			 */
+			return r == ENOENT || r == EACCES || r == EPERM ?
+			       KPS_AVAIL_SKIP : KPS_AVAIL_FAIL;
 		}
 		close(fd);
 	}
@@ -454,8 +459,18 @@ int kps_pvm_create(struct kps_pvm *p, unsigned long type, bool legacy_es,
 
 void kps_pvm_free(struct kps_pvm *p)
 {
-	if (p->vm)
+	if (p->vm) {
+		/*
+		 * 6.12 libkvm opens /dev/sev for every SEV and SEV-ES VM
+		 * (processor.c:1138 kvm_init_vm_address_properties(), and
+		 * sev.c:41, 54 for legacy INIT) and kvm_vm_free() never
+		 * closes it: one fd leaked per VM.
+		 */
+		if (p->vm->arch.sev_fd >= 0)
+			close(p->vm->arch.sev_fd);
+		p->vm->arch.sev_fd = -1;
 		kvm_vm_free(p->vm);
+	}
 	if (p->sev_fd >= 0)
 		close(p->sev_fd);
 	p->vm = NULL;

@@ -156,6 +156,18 @@ int kps_kvm_probe(char *why, size_t len)
 		snprintf(why, len, "/dev/kvm: ok");
 		return 0;
 	}
+	/*
+	 * No /dev/kvm, or one this user may not open (mode 0600 or 0660 and
+	 * not in the kvm group): the cases cannot run here, a skip naming
+	 * the cause.  Anything else (ENXIO without the module, EMFILE...)
+	 * is a failure.
+	 */
+	if (err == EACCES || err == EPERM) {
+		snprintf(why, len,
+			 "/dev/kvm: %s (run as root or join the kvm group)",
+			 strerror(err));
+		return 1;
+	}
 	snprintf(why, len, "/dev/kvm: %s", strerror(err));
 	return err == ENOENT ? 1 : -1;
 }

@@ -24,6 +24,7 @@
 #include "processor.h"
 #include "ucall_common.h"
 
+#include "kps_leak.h"
 #include "kps_state_ioctls.h"
 #include "kps_util.h"
 
@@ -55,7 +56,10 @@ static const char *type_name(unsigned long type)
 	return name ? name : "?";
 }
 
-/* Create the VM; skip when /dev/kvm is missing, fail on other errors. */
+/*
+ * Create the VM; skip when /dev/kvm is missing or this user may not open it,
+ * fail on other errors.
+ */
 static bool vm_setup_ok(struct __test_metadata *_metadata)
 {
 	char why[128];
@@ -433,6 +437,7 @@ static void check_row(struct __test_metadata *_metadata,
 
 /* Phase 1: a vCPU that never ran; the VM is created per case. */
 FIXTURE(fresh_vcpu) {
+	struct kps_fdset fds;
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
 };
@@ -447,6 +452,7 @@ FIXTURE_VARIANT_ADD(fresh_vcpu, default) {
 
 FIXTURE_SETUP(fresh_vcpu)
 {
+	kps_fdset_take(&self->fds);
 	if (!vm_setup_ok(_metadata))
 		return;
 	/* No memory, no irqchip unless a row needs one (cheap teardown). */
@@ -457,6 +463,7 @@ FIXTURE_TEARDOWN(fresh_vcpu)
 {
 	if (self->vm)
 		kvm_vm_free(self->vm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 static struct kvm_vcpu *fresh_vcpu_add(struct kvm_vm *vm,
@@ -474,6 +481,7 @@ static struct kvm_vcpu *fresh_vcpu_add(struct kvm_vm *vm,
 
 /* Phase 2: the vCPU ran a guest to GUEST_SYNC (libkvm VM, irqchip). */
 FIXTURE(after_run) {
+	struct kps_fdset fds;
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
 };
@@ -494,6 +502,7 @@ FIXTURE_SETUP(after_run)
 	};
 	struct ucall uc;
 
+	kps_fdset_take(&self->fds);
 	if (!vm_setup_ok(_metadata))
 		return;
 	self->vm = vm_create_shape_with_one_vcpu(shape, &self->vcpu, guest_code);
@@ -510,6 +519,7 @@ FIXTURE_TEARDOWN(after_run)
 {
 	if (self->vm)
 		kvm_vm_free(self->vm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /* One case per catalog row and phase. */

@@ -61,6 +61,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -70,6 +71,7 @@
 #include "sev.h"
 #include "ucall_common.h"
 
+#include "kps_leak.h"
 #include "kps_protected.h"
 #include "kps_state_ioctls.h"
 #include "kps_util.h"
@@ -499,6 +501,7 @@ static void check_all_rows(struct __test_metadata *_metadata,
 /* ---- after_launch: protected, plus a default VM in the same process ---- */
 
 FIXTURE(after_launch) {
+	struct kps_fdset fds;
 	struct kps_pvm pvm;
 	struct kps_pvm ctl;
 	void *payloads[KPS_NR_STATE_IOCTLS];
@@ -509,6 +512,7 @@ FIXTURE(after_launch) {
 
 FIXTURE_SETUP(after_launch)
 {
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 	setup_pvm(_metadata, &self->ctl, KVM_X86_DEFAULT_VM, false, 1,
@@ -523,11 +527,13 @@ FIXTURE_TEARDOWN(after_launch)
 {
 	kps_pvm_free(&self->pvm);
 	kps_pvm_free(&self->ctl);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /* ---- bad_pointer: after launch, argument neither readable nor writable -- */
 
 FIXTURE(bad_pointer) {
+	struct kps_fdset fds;
 	struct kps_pvm pvm;
 	void *payloads[KPS_NR_STATE_IOCTLS];
 };
@@ -537,6 +543,7 @@ FIXTURE(bad_pointer) {
 
 FIXTURE_SETUP(bad_pointer)
 {
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 	setup_pvm(_metadata, &self->pvm, variant->type, false, 1,
@@ -548,6 +555,7 @@ FIXTURE_SETUP(bad_pointer)
 FIXTURE_TEARDOWN(bad_pointer)
 {
 	kps_pvm_free(&self->pvm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /* ---- legacy KVM_SEV_ES_INIT on a type-0 VM (spec 2.1) ---- */
@@ -559,6 +567,7 @@ FIXTURE_TEARDOWN(bad_pointer)
 #include "kps_phase_fixture.h"
 
 FIXTURE(legacy_es_after) {
+	struct kps_fdset fds;
 	struct kps_pvm pvm;
 	void *payloads[KPS_NR_STATE_IOCTLS];
 };
@@ -569,6 +578,7 @@ FIXTURE(legacy_es_after) {
 
 FIXTURE_SETUP(legacy_es_after)
 {
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, true))
 		return;
 	setup_pvm(_metadata, &self->pvm, variant->type, true, 1,
@@ -580,6 +590,7 @@ FIXTURE_SETUP(legacy_es_after)
 FIXTURE_TEARDOWN(legacy_es_after)
 {
 	kps_pvm_free(&self->pvm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /*
@@ -593,6 +604,7 @@ FIXTURE_TEARDOWN(legacy_es_after)
  * control (no protected state moves).
  */
 FIXTURE(after_migrate) {
+	struct kps_fdset fds;
 	struct kps_pvm src;
 	struct kps_pvm pvm;
 	void *payloads[KPS_NR_STATE_IOCTLS];
@@ -607,6 +619,7 @@ FIXTURE_SETUP(after_migrate)
 {
 	int r;
 
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 	setup_pvm(_metadata, &self->src, variant->type, false, 1,
@@ -632,6 +645,7 @@ FIXTURE_TEARDOWN(after_migrate)
 {
 	kps_pvm_free(&self->pvm);
 	kps_pvm_free(&self->src);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /*
@@ -1113,6 +1127,7 @@ TEST_F(msrs, passthrough)
 /* ---- more vCPUs (spec 2) ---- */
 
 FIXTURE(vcpus) {
+	struct kps_fdset fds;
 	struct kps_pvm pvm;
 	void *payloads[KPS_MAX_VCPUS][KPS_NR_STATE_IOCTLS];
 };
@@ -1125,6 +1140,7 @@ FIXTURE(vcpus) {
 
 FIXTURE_SETUP(vcpus)
 {
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 }
@@ -1132,6 +1148,7 @@ FIXTURE_SETUP(vcpus)
 FIXTURE_TEARDOWN(vcpus)
 {
 	kps_pvm_free(&self->pvm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /* Launch a VM with n vCPUs and check every row on every vCPU. */
@@ -1260,6 +1277,7 @@ static void guest_sev_es_code(void)
 }
 
 FIXTURE(run_after) {
+	struct kps_fdset fds;
 	struct kvm_vm *vm;
 	struct kvm_vm *ctl;
 };
@@ -1272,16 +1290,31 @@ FIXTURE(run_after) {
 
 FIXTURE_SETUP(run_after)
 {
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 }
 
+/*
+ * kvm_vm_free() for a libkvm VM: 6.12 libkvm opens /dev/sev for every SEV
+ * and SEV-ES VM (processor.c:1138 kvm_init_vm_address_properties()) and
+ * never closes it, as kps_pvm_free() knows.
+ */
+static void free_libkvm_vm(struct kvm_vm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->arch.sev_fd >= 0)
+		close(vm->arch.sev_fd);
+	vm->arch.sev_fd = -1;
+	kvm_vm_free(vm);
+}
+
 FIXTURE_TEARDOWN(run_after)
 {
-	if (self->vm)
-		kvm_vm_free(self->vm);
-	if (self->ctl)
-		kvm_vm_free(self->ctl);
+	free_libkvm_vm(self->vm);
+	free_libkvm_vm(self->ctl);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 static void run_to_done(struct __test_metadata *_metadata,

@@ -33,6 +33,7 @@
 #include "processor.h"
 #include "sev.h"
 
+#include "kps_leak.h"
 #include "kps_protected.h"
 #include "kps_util.h"
 
@@ -132,6 +133,7 @@ static int init2_err(unsigned long type)
 }
 
 FIXTURE(sev_cmds) {
+	struct kps_fdset fds;
 	struct kps_pvm pvm;
 };
 
@@ -161,6 +163,7 @@ FIXTURE_VARIANT_ADD(sev_cmds, snp) {
 
 FIXTURE_SETUP(sev_cmds)
 {
+	kps_fdset_take(&self->fds);
 	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 	new_vm(_metadata, &self->pvm, variant->type, 0);
@@ -169,6 +172,7 @@ FIXTURE_SETUP(sev_cmds)
 FIXTURE_TEARDOWN(sev_cmds)
 {
 	kps_pvm_free(&self->pvm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /* KVM_SEV_INIT: type 0 only (sev.c:488-489). */

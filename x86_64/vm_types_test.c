@@ -20,6 +20,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 
+#include "kps_leak.h"
 #include "kps_util.h"
 
 /* 6.18 uapi; unknown to 6.12, where KVM_CHECK_EXTENSION gives 0. */
@@ -30,7 +31,10 @@
 #define GUEST_MEMFD_FLAG_MMAP		BIT_ULL(0)
 #endif
 
-/* Skip when /dev/kvm is missing, fail on any other open error. */
+/*
+ * Skip when /dev/kvm is missing or this user may not open it, fail on any
+ * other open error.
+ */
 static bool kvm_ok(struct __test_metadata *_metadata)
 {
 	char why[128];
@@ -114,6 +118,7 @@ static void check_create(struct __test_metadata *_metadata,
 }
 
 FIXTURE(vm_type) {
+	struct kps_fdset fds;
 	unsigned long mask;
 	int vm_fd;
 };
@@ -150,6 +155,7 @@ FIXTURE_SETUP(vm_type)
 {
 	long mask;
 
+	kps_fdset_take(&self->fds);
 	self->vm_fd = -1;
 	if (!kvm_ok(_metadata))
 		return;
@@ -165,6 +171,7 @@ FIXTURE_TEARDOWN(vm_type)
 {
 	if (self->vm_fd >= 0)
 		close(self->vm_fd);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 TEST_F(vm_type, create)
@@ -333,6 +340,7 @@ TEST_F(vm_type, cap_pre_fault_memory)
 
 /* Values that are no VM type (of 6.12 or UP). */
 FIXTURE(unknown_vm_type) {
+	struct kps_fdset fds;
 	unsigned long mask;
 };
 
@@ -384,6 +392,7 @@ FIXTURE_SETUP(unknown_vm_type)
 {
 	long mask;
 
+	kps_fdset_take(&self->fds);
 	if (!kvm_ok(_metadata))
 		return;
 	mask = kps_supported_vm_types();
@@ -393,6 +402,7 @@ FIXTURE_SETUP(unknown_vm_type)
 
 FIXTURE_TEARDOWN(unknown_vm_type)
 {
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /* 6.12 x86.c:4174: 32 and above are never supported (no u32 wrap) */
@@ -403,6 +413,7 @@ TEST_F(unknown_vm_type, create)
 
 /* KVM_GET_SUPPORTED_CPUID 0x8000001F.EAX bit vs the KVM_CAP_VM_TYPES bit. */
 FIXTURE(vm_type_cpuid) {
+	struct kps_fdset fds;
 	unsigned long mask;
 };
 
@@ -434,6 +445,7 @@ FIXTURE_SETUP(vm_type_cpuid)
 {
 	long mask;
 
+	kps_fdset_take(&self->fds);
 	if (!kvm_ok(_metadata))
 		return;
 	mask = kps_supported_vm_types();
@@ -443,6 +455,7 @@ FIXTURE_SETUP(vm_type_cpuid)
 
 FIXTURE_TEARDOWN(vm_type_cpuid)
 {
+	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
 /*
