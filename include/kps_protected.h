@@ -85,7 +85,7 @@ int kps_type_cpuid_bit(unsigned long type);
 
 enum kps_avail {
 	KPS_AVAIL_OK,
-	KPS_AVAIL_SKIP,		/* type not advertised, /dev/kvm or /dev/sev absent or not permitted */
+	KPS_AVAIL_SKIP,		/* type not advertised, /dev/kvm or /dev/sev absent/denied */
 	KPS_AVAIL_FAIL,		/* CPUID vs KVM_CAP_VM_TYPES disagree, other /dev/sev errors */
 };
 
