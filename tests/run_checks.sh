@@ -10,6 +10,10 @@
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 SUITE=$(cd "$(dirname "$0")/.." && pwd)
+# Run as `make check`, the checks would inherit make's MAKELEVEL and
+# MAKEFLAGS; kselftest's lib.mk picks its OUTPUT by MAKELEVEL, so the
+# in-tree checks must start from a clean slate, as when run by hand.
+unset MAKELEVEL MAKEFLAGS MFLAGS
 R=$SUITE/run_kvmtests.sh
 pass=0 fail=0 skip=0
 self_only=0
