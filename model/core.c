@@ -86,6 +86,31 @@ void model_die(const char *fmt, ...)
 	abort();
 }
 
+/* calloc() of one zeroed object of @size bytes; the model cannot go on without it. */
+void *model_zalloc(size_t size)
+{
+	void *p = calloc(1, size);
+
+	if (!p)
+		model_die("out of memory");
+	return p;
+}
+
+/*
+ * Room for element @nr of the realloc'ed array @arr of *@cap elements of
+ * @size bytes: the capacity starts at @first and doubles when full.
+ */
+void *model_grow(void *arr, int nr, int *cap, size_t size, int first)
+{
+	if (nr != *cap)
+		return arr;
+	*cap = *cap ? 2 * *cap : first;
+	arr = realloc(arr, *cap * size);
+	if (!arr)
+		model_die("out of memory");
+	return arr;
+}
+
 /* The real ioctl; returns -errno on failure like the kernel does. */
 long sys_ioctl(int fd, unsigned long req, unsigned long arg)
 {
@@ -117,63 +142,66 @@ static bool pvm_usable(bool write)
 	return process_vm_readv(getpid(), &to, 1, &from, 1, 0) == 1;
 }
 
-int copy_from_user(void *dst, const void *usrc, size_t len)
+/*
+ * One process_vm_readv() (@write false) or process_vm_writev() between the
+ * model's @kbuf and the program's @ubuf: 0 when copied, -EFAULT for a bad
+ * pointer, 1 when those calls cannot be used and memcpy() has to do.
+ */
+static int pvm_copy(void *kbuf, void *ubuf, size_t len, bool write)
 {
-	struct iovec l = { dst, len }, r = { (void *)usrc, len };
+	struct iovec l = { kbuf, len }, r = { ubuf, len };
 	ssize_t n;
 
 	if (!len)
 		return 0;
-	if (!usrc)
+	if (!ubuf)
 		return -EFAULT;
-	if (pvm_works) {
-		n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-		if (n == (ssize_t)len)
-			return 0;
-		if (n < 0 && !pvm_usable(false))
-			pvm_works = false;
-		else
-			return -EFAULT;
+	if (!pvm_works)
+		return 1;
+	n = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0) :
+		    process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0 && !pvm_usable(write)) {
+		pvm_works = false;
+		return 1;
 	}
+	return -EFAULT;
+}
+
+int copy_from_user(void *dst, const void *usrc, size_t len)
+{
+	int r = pvm_copy(dst, (void *)usrc, len, false);
+
+	if (r <= 0)
+		return r;
 	memcpy(dst, usrc, len);
 	return 0;
 }
 
 int copy_to_user(void *udst, const void *src, size_t len)
 {
-	struct iovec l = { (void *)src, len }, r = { udst, len };
-	ssize_t n;
+	int r = pvm_copy((void *)src, udst, len, true);
 
-	if (!len)
-		return 0;
-	if (!udst)
-		return -EFAULT;
-	if (pvm_works) {
-		n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
-		if (n == (ssize_t)len) {
-			/*
-			 * The range is writable; store it again with a plain copy
-			 * so that tools such as valgrind see the bytes defined.
-			 */
-			memcpy(udst, src, len);
-			return 0;
-		}
-		if (n < 0 && !pvm_usable(true))
-			pvm_works = false;
-		else
-			return -EFAULT;
-	}
+	if (r < 0 || !len)
+		return r;
+	/*
+	 * Also after a successful process_vm_writev(): the range is writable;
+	 * store it again with a plain copy so that tools such as valgrind see
+	 * the bytes defined.
+	 */
 	memcpy(udst, src, len);
 	return 0;
 }
 
 /*
- * Would copy_to_user() of [udst, udst + len) succeed?  Probes one byte of
- * every page (read, then write the same byte back): faults are per page.
+ * Would copy_from_user() (and, with @write, copy_to_user()) of [uaddr,
+ * uaddr + len) succeed?  Probes one byte of every page (read, then write
+ * the same byte back): faults are per page.
  */
-bool user_writable(void *udst, size_t len)
+static bool user_accessible(const void *uaddr, size_t len, bool write)
 {
-	uintptr_t p = (uintptr_t)udst, end = p + len;
+	uintptr_t p = (uintptr_t)uaddr, end = p + len;
 	char c;
 
 	if (!len)
@@ -181,29 +209,22 @@ bool user_writable(void *udst, size_t len)
 	if (end < p)
 		return false;
 	while (p < end) {
-		if (copy_from_user(&c, (void *)p, 1) || copy_to_user((void *)p, &c, 1))
+		if (copy_from_user(&c, (void *)p, 1) ||
+		    (write && copy_to_user((void *)p, &c, 1)))
 			return false;
 		p = (p | (M_PAGE_SIZE - 1)) + 1;
 	}
 	return true;
 }
 
-/* Would copy_from_user() of the range succeed? */
+bool user_writable(void *udst, size_t len)
+{
+	return user_accessible(udst, len, true);
+}
+
 bool user_readable(const void *usrc, size_t len)
 {
-	uintptr_t p = (uintptr_t)usrc, end = p + len;
-	char c;
-
-	if (!len)
-		return true;
-	if (end < p)
-		return false;
-	while (p < end) {
-		if (copy_from_user(&c, (void *)p, 1))
-			return false;
-		p = (p | (M_PAGE_SIZE - 1)) + 1;
-	}
-	return true;
+	return user_accessible(usrc, len, false);
 }
 
 /* ---- file descriptor table ---------------------------------------------- */
@@ -280,6 +301,13 @@ void fd_register(int fd, enum fd_kind kind, void *obj)
 		vm_get(vm);
 	fdtab[fd].obj = obj;
 	__atomic_store_n(&fdtab[fd].kind, kind, __ATOMIC_RELEASE);
+}
+
+static void fd_forget(int fd)
+{
+	model_lock();
+	fd_forget_locked(fd);
+	model_unlock();
 }
 
 static void fd_dup_locked(int oldfd, int newfd)
@@ -367,9 +395,7 @@ static int after_open(const char *path, int fd)
 		fd_register(fd, FD_KVM, NULL);
 		model_unlock();
 	} else if (fd >= 0) {
-		model_lock();
-		fd_forget_locked(fd);
-		model_unlock();
+		fd_forget(fd);
 	}
 	errno = e;
 	return fd;
@@ -402,29 +428,7 @@ EXPORT int open(const char *path, int flags, ...)
 	return do_openat(AT_FDCWD, path, flags, mode);
 }
 
-EXPORT int open64(const char *path, int flags, ...)
-{
-	mode_t mode;
-	va_list ap;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return do_openat(AT_FDCWD, path, flags, mode);
-}
-
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode;
-	va_list ap;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return do_openat(dirfd, path, flags, mode);
-}
-
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode;
 	va_list ap;
@@ -440,20 +444,16 @@ EXPORT int __open_2(const char *path, int flags)
 	return do_openat(AT_FDCWD, path, flags, 0);
 }
 
-EXPORT int __open64_2(const char *path, int flags)
-{
-	return do_openat(AT_FDCWD, path, flags, 0);
-}
-
 EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	return do_openat(dirfd, path, flags, 0);
 }
 
-EXPORT int __openat64_2(int dirfd, const char *path, int flags)
-{
-	return do_openat(dirfd, path, flags, 0);
-}
+/* On x86_64 the *64 variants are the same calls (off_t is 64-bit). */
+[[gnu::alias("open")]] EXPORT int open64(const char *path, int flags, ...);
+[[gnu::alias("openat")]] EXPORT int openat64(int dirfd, const char *path, int flags, ...);
+[[gnu::alias("__open_2")]] EXPORT int __open64_2(const char *path, int flags);
+[[gnu::alias("__openat_2")]] EXPORT int __openat64_2(int dirfd, const char *path, int flags);
 
 /* glibc's fopen() opens with an internal call, so catch the model's paths. */
 static FILE *do_fopen(const char *sym, const char *path, const char *mode)
@@ -468,9 +468,7 @@ static FILE *do_fopen(const char *sym, const char *path, const char *mode)
 	if (fd >= 0) {
 		f = fdopen(fd, mode);
 		if (!f) {
-			model_lock();
-			fd_forget_locked(fd);
-			model_unlock();
+			fd_forget(fd);
 			syscall(SYS_close, fd);
 		}
 		return f;
@@ -498,18 +496,15 @@ EXPORT int close(int fd)
 {
 	int r;
 
-	if (fd_kind(fd, NULL) != FD_NONE) {
-		model_lock();
-		fd_forget_locked(fd);
-		model_unlock();
-	}
+	if (fd_kind(fd, NULL) != FD_NONE)
+		fd_forget(fd);
 	r = syscall(SYS_close, fd);
 	return r;
 }
 
-EXPORT int dup(int oldfd)
+/* After a dup of @oldfd to @fd (or its failure): @fd now is what @oldfd is. */
+static int after_dup(int oldfd, int fd)
 {
-	int fd = syscall(SYS_dup, oldfd);
 	int e = errno;
 
 	if (fd >= 0 && (fd_kind(oldfd, NULL) != FD_NONE ||
@@ -520,42 +515,25 @@ EXPORT int dup(int oldfd)
 	}
 	errno = e;
 	return fd;
+}
+
+EXPORT int dup(int oldfd)
+{
+	return after_dup(oldfd, syscall(SYS_dup, oldfd));
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	int fd = syscall(SYS_dup3, oldfd, newfd, flags);
-	int e = errno;
-
-	if (fd >= 0 && (fd_kind(oldfd, NULL) != FD_NONE ||
-			fd_kind(fd, NULL) != FD_NONE)) {
-		model_lock();
-		fd_dup_locked(oldfd, fd);
-		model_unlock();
-	}
-	errno = e;
-	return fd;
+	return after_dup(oldfd, syscall(SYS_dup3, oldfd, newfd, flags));
 }
 
 EXPORT int dup2(int oldfd, int newfd)
 {
-	int fd;
-	int e;
-
 	if (oldfd == newfd) {
 		/* dup2() to itself only checks that the fd is open. */
 		return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;
 	}
-	fd = syscall(SYS_dup3, oldfd, newfd, 0);
-	e = errno;
-	if (fd >= 0 && (fd_kind(oldfd, NULL) != FD_NONE ||
-			fd_kind(fd, NULL) != FD_NONE)) {
-		model_lock();
-		fd_dup_locked(oldfd, fd);
-		model_unlock();
-	}
-	errno = e;
-	return fd;
+	return after_dup(oldfd, syscall(SYS_dup3, oldfd, newfd, 0));
 }
 
 /* ---- ioctl ---------------------------------------------------------------- */
@@ -614,16 +592,6 @@ static bool env_off(const char *name)
 		     !strcasecmp(v, "no") || !strcasecmp(v, "off"));
 }
 
-static void atfork_prepare(void)
-{
-	pthread_mutex_lock(&g_lock);
-}
-
-static void atfork_release(void)
-{
-	pthread_mutex_unlock(&g_lock);
-}
-
 __attribute__((constructor)) static void model_init(void)
 {
 	const char *m = getenv("MODEL_MUTANT");
@@ -657,7 +625,7 @@ __attribute__((constructor)) static void model_init(void)
 		__cpuid_count(0x8000001f, 0, a, b, c, d);
 		host_cbit = b & 0x3f;
 	}
-	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+	pthread_atfork(model_lock, model_unlock, model_unlock);
 	mtrace("loaded (mutant '%s', sev %d sev_es %d sev_snp %d, host C-bit %d)",
 	       mutants[model_mutant].name, sev_enabled, sev_es_enabled,
 	       sev_snp_enabled, host_cbit);

@@ -237,6 +237,8 @@ void vm_get(struct mvm *vm);
 void vm_put(struct mvm *vm);
 [[gnu::format(printf, 1, 2), gnu::noreturn]]
 void model_die(const char *fmt, ...);
+void *model_zalloc(size_t size);
+void *model_grow(void *arr, int nr, int *cap, size_t size, int first);
 
 /* vm.c */
 long kvm_dev_ioctl(int fd, unsigned long req, unsigned long arg);

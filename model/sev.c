@@ -39,12 +39,7 @@ static struct fwctx *fw_find(u32 handle)
 
 static struct fwctx *fw_new(u64 policy, bool snp)
 {
-	if (nr_fw == cap_fw) {
-		cap_fw = cap_fw ? 2 * cap_fw : 16;
-		fw = realloc(fw, cap_fw * sizeof(*fw));
-		if (!fw)
-			model_die("out of memory");
-	}
+	fw = model_grow(fw, nr_fw, &cap_fw, sizeof(*fw), 16);
 	fw[nr_fw] = (struct fwctx){
 		.handle = next_handle++, .policy = policy, .snp = snp,
 		.state = snp ? FW_SNP_LAUNCH : FW_LUPDATE,
@@ -295,9 +290,29 @@ static int sev_es_sync_vmsa(struct mvcpu *v)
 	return 0;
 }
 
-static int sev_launch_update_vmsa(struct mvm *vm, struct kvm_sev_cmd *cmd)
+/*
+ * One vCPU's VMSA into the launch, the part that LAUNCH_UPDATE_VMSA and
+ * SNP_LAUNCH_FINISH share: sev_es_sync_vmsa(), then the firmware command
+ * through @sev_fd in state @want, which measures the VMSA.
+ */
+static int launch_vcpu_vmsa(struct mvcpu *v, int sev_fd, enum fw_state want,
+			    u32 *error)
 {
 	struct fwctx *c;
+	int r;
+
+	r = sev_es_sync_vmsa(v);
+	if (r)
+		return r;
+	r = fw_cmd(sev_fd, v->vm->handle, want, &c, error);
+	if (r)
+		return r;
+	fw_measure(c, &v->id, sizeof(v->id));
+	return 0;
+}
+
+static int sev_launch_update_vmsa(struct mvm *vm, struct kvm_sev_cmd *cmd)
+{
 	int i, r;
 
 	/* 6.12 sev.c:962-963 */
@@ -313,13 +328,9 @@ static int sev_launch_update_vmsa(struct mvm *vm, struct kvm_sev_cmd *cmd)
 			return -EINVAL;
 		if (v->guest_state_protected && MUTANT(second_vmsa_accepted))
 			continue;
-		r = sev_es_sync_vmsa(v);
+		r = launch_vcpu_vmsa(v, vm->sev_fd, FW_LUPDATE, &cmd->error);
 		if (r)
 			return r;
-		r = fw_cmd(vm->sev_fd, vm->handle, FW_LUPDATE, &c, &cmd->error);
-		if (r)
-			return r;
-		fw_measure(c, &v->id, sizeof(v->id));
 		/* 6.12 sev.c:943-944: fpstate confidential, then protected */
 		vcpu_protect(v, true);
 	}
@@ -556,13 +567,9 @@ static int snp_launch_finish(struct mvm *vm, struct kvm_sev_cmd *cmd)
 
 		if (v->guest_state_protected && MUTANT(second_vmsa_accepted))
 			continue;
-		r = sev_es_sync_vmsa(v);
+		r = launch_vcpu_vmsa(v, cmd->sev_fd, FW_SNP_LAUNCH, &cmd->error);
 		if (r)
 			return r;
-		r = fw_cmd(cmd->sev_fd, vm->handle, FW_SNP_LAUNCH, &c, &cmd->error);
-		if (r)
-			return r;
-		fw_measure(c, &v->id, sizeof(v->id));
 		/*
 		 * 6.12 sev.c:2491: guest_state_protected, but 6.12.117 never calls
 		 * fpstate_set_confidential() here.  The model follows the promise
@@ -715,9 +722,7 @@ long sev_register_region(struct mvm *vm, unsigned long arg, bool reg)
 		r = check_pin(range.addr, range.size, false);
 		if (r)
 			goto out;
-		rg = calloc(1, sizeof(*rg));
-		if (!rg)
-			model_die("out of memory");
+		rg = model_zalloc(sizeof(*rg));
 		rg->addr = range.addr;
 		rg->size = range.size;
 		rg->next = vm->regions;
@@ -747,46 +752,47 @@ out:
 
 /* ---- intra-host migration and mirrors ----------------------------------- */
 
-static long source_vm(int source_fd, struct mvm **src)
+/*
+ * The part of a move and a copy of the encryption context that is the same:
+ * the source fd must be a VM (file_is_kvm()), sev_lock_two_vms() refuses
+ * the same VM, then @fn runs with the lock held.
+ */
+static long with_source_vm(struct mvm *dst, int source_fd, const char *what,
+			   long (*fn)(struct mvm *dst, struct mvm *src))
 {
 	void *obj;
+	long r;
 
 	if (fcntl(source_fd, F_GETFD) < 0)
 		return -EBADF;
 	/* file_is_kvm(): only a VM fd */
 	if (fd_kind(source_fd, &obj) != FD_VM)
 		return -EBADF;
-	*src = obj;
-	return 0;
+	model_lock();
+	/* sev_lock_two_vms() */
+	r = dst == obj ? -EINVAL : fn(dst, obj);
+	model_unlock();
+	mtrace("%s -> %ld", what, r);
+	return r;
 }
 
 /* 6.12 sev.c:2088-2155 sev_vm_move_enc_context_from() */
-long sev_move_enc_context_from(struct mvm *dst, int source_fd)
+static long sev_move_enc_context(struct mvm *dst, struct mvm *src)
 {
-	struct mvm *src;
 	struct mregion **tail;
-	long r;
 	int i;
 
-	r = source_vm(source_fd, &src);
-	if (r)
-		return r;
-	model_lock();
-	/* sev_lock_two_vms() */
-	r = -EINVAL;
-	if (dst == src)
-		goto out;
 	/* 6.12 sev.c:2108-2111 (no SNP migration, 6.12.100) */
 	if (dst->type != src->type || dst->active || !src->active ||
 	    sev_snp_guest(src))
-		goto out;
+		return -EINVAL;
 	/* 6.12 sev.c:2065-2086 sev_check_source_vcpus() */
 	if (src->active && src->es_active) {
 		if (src->nr_vcpus != dst->nr_vcpus)
-			goto out;
+			return -EINVAL;
 		for (i = 0; i < src->nr_vcpus; i++)
 			if (!src->vcpus[i]->guest_state_protected)
-				goto out;
+				return -EINVAL;
 	}
 
 	/* 6.12 sev.c:1981-2063 sev_migrate_from() */
@@ -825,29 +831,21 @@ long sev_move_enc_context_from(struct mvm *dst, int source_fd)
 	vm_install_msr_hooks(dst);
 	/* kvm_vm_dead(source_kvm) */
 	src->dead = true;
-	r = 0;
-out:
-	model_unlock();
-	mtrace("KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM -> %ld", r);
-	return r;
+	return 0;
+}
+
+long sev_move_enc_context_from(struct mvm *dst, int source_fd)
+{
+	return with_source_vm(dst, source_fd, "KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM",
+			      sev_move_enc_context);
 }
 
 /* 6.12 sev.c:2818-2882 sev_vm_copy_enc_context_from() */
-long sev_copy_enc_context_from(struct mvm *dst, int source_fd)
+static long sev_copy_enc_context(struct mvm *dst, struct mvm *src)
 {
-	struct mvm *src;
-	long r;
-
-	r = source_vm(source_fd, &src);
-	if (r)
-		return r;
-	model_lock();
-	r = -EINVAL;
-	if (dst == src)
-		goto out;
 	if (dst->active || !src->active || sev_snp_guest(src) || src->owner ||
 	    dst->created_vcpus)
-		goto out;
+		return -EINVAL;
 	vm_get(src);
 	src->nr_mirrors++;
 	dst->owner = src;
@@ -857,11 +855,13 @@ long sev_copy_enc_context_from(struct mvm *dst, int source_fd)
 	dst->es_active = src->es_active;
 	dst->need_init = false;
 	vm_install_msr_hooks(dst);
-	r = 0;
-out:
-	model_unlock();
-	mtrace("KVM_CAP_VM_COPY_ENC_CONTEXT_FROM -> %ld", r);
-	return r;
+	return 0;
+}
+
+long sev_copy_enc_context_from(struct mvm *dst, int source_fd)
+{
+	return with_source_vm(dst, source_fd, "KVM_CAP_VM_COPY_ENC_CONTEXT_FROM",
+			      sev_copy_enc_context);
 }
 
 /* Caller holds the lock.  6.12 sev.c:2909-2972 sev_vm_destroy() */

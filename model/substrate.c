@@ -33,12 +33,7 @@ void vm_note_memslot(struct mvm *vm, const struct kvm_userspace_memory_region2 *
 	}
 	if (!m->memory_size)
 		return;
-	if (vm->nr_mem == vm->cap_mem) {
-		vm->cap_mem = vm->cap_mem ? 2 * vm->cap_mem : 8;
-		vm->mem = realloc(vm->mem, vm->cap_mem * sizeof(*vm->mem));
-		if (!vm->mem)
-			model_die("out of memory");
-	}
+	vm->mem = model_grow(vm->mem, vm->nr_mem, &vm->cap_mem, sizeof(*vm->mem), 8);
 	vm->mem[vm->nr_mem++] = (struct mmem){
 		.slot = m->slot, .gpa = m->guest_phys_addr,
 		.size = m->memory_size, .uaddr = m->userspace_addr,
@@ -56,18 +51,25 @@ static void *gpa_to_hva(struct mvm *vm, u64 gpa)
 	return NULL;
 }
 
+/* The program's address of the guest's virtual address @gva, or NULL. */
+static void *gva_to_hva(struct mvcpu *v, u64 gva)
+{
+	struct kvm_translation t = { .linear_address = gva };
+
+	if (sys_ioctl(v->fd, KVM_TRANSLATE, (unsigned long)&t) || !t.valid)
+		return NULL;
+	return gpa_to_hva(v->vm, t.physical_address);
+}
+
 static int write_guest(struct mvcpu *v, u64 gva, const void *src, size_t len)
 {
 	while (len) {
-		struct kvm_translation t = { .linear_address = gva };
 		size_t n = M_PAGE_SIZE - (gva & (M_PAGE_SIZE - 1));
 		void *hva;
 
 		if (n > len)
 			n = len;
-		if (sys_ioctl(v->fd, KVM_TRANSLATE, (unsigned long)&t) || !t.valid)
-			return -EFAULT;
-		hva = gpa_to_hva(v->vm, t.physical_address);
+		hva = gva_to_hva(v, gva);
 		if (!hva || copy_to_user(hva, src, n))
 			return -EFAULT;
 		gva += n;
@@ -157,12 +159,8 @@ bool substrate_fixup_emulation(struct mvcpu *v)
 	memcpy(&bv, area + 512, 8);
 	{
 		u64 old = 0;
-		struct kvm_translation t = { .linear_address = addr + 512 };
-		void *hva;
+		void *hva = gva_to_hva(v, addr + 512);
 
-		if (sys_ioctl(v->fd, KVM_TRANSLATE, (unsigned long)&t) || !t.valid)
-			return false;
-		hva = gpa_to_hva(v->vm, t.physical_address);
 		if (!hva || copy_from_user(&old, hva, 8))
 			return false;
 		bv = (old & ~rfbm) | (bv & rfbm);

@@ -19,12 +19,10 @@
 /* Caller holds the lock. */
 struct mvcpu *vcpu_new(struct mvm *vm, int fd, unsigned long id)
 {
-	struct mvcpu *v = calloc(1, sizeof(*v));
+	struct mvcpu *v = model_zalloc(sizeof(*v));
 	bool launched = false;
 	int i;
 
-	if (!v)
-		model_die("out of memory");
 	v->vm = vm;
 	v->id = id;
 	v->index = vm->nr_vcpus;
@@ -37,12 +35,8 @@ struct mvcpu *vcpu_new(struct mvm *vm, int fd, unsigned long id)
 		      v->fd, 0);
 	if (v->run == MAP_FAILED)
 		model_die("cannot map kvm_run: %s", strerror(errno));
-	if (vm->nr_vcpus == vm->cap_vcpus) {
-		vm->cap_vcpus = vm->cap_vcpus ? 2 * vm->cap_vcpus : 4;
-		vm->vcpus = realloc(vm->vcpus, vm->cap_vcpus * sizeof(*vm->vcpus));
-		if (!vm->vcpus)
-			model_die("out of memory");
-	}
+	vm->vcpus = model_grow(vm->vcpus, vm->nr_vcpus, &vm->cap_vcpus,
+			       sizeof(*vm->vcpus), 4);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		launched |= vm->vcpus[i]->guest_state_protected;
 	vm->vcpus[vm->nr_vcpus++] = v;
@@ -94,53 +88,46 @@ void vcpu_protect(struct mvcpu *v, bool fpstate_confidential)
 
 /* ---- the predicates, with the mutants that bend them ------------------------- */
 
-/* vcpu->kvm->arch.has_protected_state */
-static bool eff_hps(struct mvcpu *v)
+/* block_sev and block_default: the rule applies to a launched SEV or a default VM */
+static bool mutant_blocks_vm(struct mvm *vm)
 {
-	struct mvm *vm = v->vm;
-
 	if (MUTANT(block_sev) && vm->active && !vm->es_active &&
 	    sev_vm_launched(vm))
 		return true;
-	if (MUTANT(block_default) && vm->type == KVM_X86_DEFAULT_VM && !vm->active)
-		return true;
-	return vm_has_protected_state(vm);
+	return MUTANT(block_default) && vm->type == KVM_X86_DEFAULT_VM &&
+	       !vm->active;
+}
+
+/* vcpu->kvm->arch.has_protected_state */
+static bool eff_hps(struct mvcpu *v)
+{
+	return mutant_blocks_vm(v->vm) || vm_has_protected_state(v->vm);
+}
+
+/* A per-vCPU flag of the kernel (@flag) as the mutants bend it. */
+static bool eff_vcpu_flag(struct mvcpu *v, bool flag)
+{
+	struct mvm *vm = v->vm;
+
+	if (MUTANT(block_before_protection) && vm_has_protected_state(vm))
+		flag = true;
+	if (mutant_blocks_vm(vm))
+		flag = true;
+	if (MUTANT(first_vcpu_only) && v->index)
+		flag = false;
+	return flag;
 }
 
 /* vcpu->arch.guest_state_protected */
 static bool eff_gsp(struct mvcpu *v)
 {
-	struct mvm *vm = v->vm;
-	bool p = v->guest_state_protected;
-
-	if (MUTANT(block_before_protection) && vm_has_protected_state(vm))
-		p = true;
-	if (MUTANT(block_sev) && vm->active && !vm->es_active &&
-	    sev_vm_launched(vm))
-		p = true;
-	if (MUTANT(block_default) && vm->type == KVM_X86_DEFAULT_VM && !vm->active)
-		p = true;
-	if (MUTANT(first_vcpu_only) && v->index)
-		p = false;
-	return p;
+	return eff_vcpu_flag(v, v->guest_state_protected);
 }
 
 /* fpstate_is_confidential(&vcpu->arch.guest_fpu) */
 static bool eff_fc(struct mvcpu *v)
 {
-	struct mvm *vm = v->vm;
-	bool c = v->fpstate_confidential;
-
-	if (MUTANT(block_before_protection) && vm_has_protected_state(vm))
-		c = true;
-	if (MUTANT(block_sev) && vm->active && !vm->es_active &&
-	    sev_vm_launched(vm))
-		c = true;
-	if (MUTANT(block_default) && vm->type == KVM_X86_DEFAULT_VM && !vm->active)
-		c = true;
-	if (MUTANT(first_vcpu_only) && v->index)
-		c = false;
-	return c;
+	return eff_vcpu_flag(v, v->fpstate_confidential);
 }
 
 /* "has_protected_state && guest_state_protected" */
@@ -200,26 +187,44 @@ static long deny(void *ubuf, size_t len, const void *stale, bool get)
 
 #define SKIP(name) MUTANT(skip_##name)
 
-/* GET_* guarded by PS: kzalloc, check, copy_to_user (kvm_main.c:4520-4536). */
-static long get_ps(struct mvcpu *v, int fd, unsigned long req, unsigned long arg,
-		   size_t len, const void *stale, bool skip)
+/* A blocked GET: kzalloc, check, copy_to_user (kvm_main.c:4520-4536). */
+static long deny_get(unsigned long arg, size_t len, const void *stale)
 {
-	if (!vcpu_ps(v) || skip)
-		return sys_ioctl(fd, req, arg);
 	if (MUTANT(efault_einval_swapped) && !user_writable((void *)arg, len))
 		return -EFAULT;
 	return deny((void *)arg, len, stale, true);
 }
 
-/* SET_* guarded by PS after memdup_user(): -EFAULT first. */
+/* A SET blocked after memdup_user() or copy_from_user(): -EFAULT first. */
+static long deny_set(unsigned long arg, size_t len)
+{
+	if (!MUTANT(efault_einval_swapped) && !user_readable((void *)arg, len))
+		return -EFAULT;
+	return deny((void *)arg, len, NULL, false);
+}
+
+/* GET_* guarded by PS. */
+static long get_ps(struct mvcpu *v, int fd, unsigned long req, unsigned long arg,
+		   size_t len, const void *stale, bool skip)
+{
+	if (!vcpu_ps(v) || skip)
+		return sys_ioctl(fd, req, arg);
+	return deny_get(arg, len, stale);
+}
+
+/* SET_* guarded by PS. */
 static long set_ps(struct mvcpu *v, int fd, unsigned long req, unsigned long arg,
 		   size_t len, bool skip)
 {
 	if (!vcpu_ps(v) || skip)
 		return sys_ioctl(fd, req, arg);
-	if (!MUTANT(efault_einval_swapped) && !user_readable((void *)arg, len))
-		return -EFAULT;
-	return deny((void *)arg, len, NULL, false);
+	return deny_set(arg, len);
+}
+
+/* Guarded by FC: fpstate_is_confidential() and has_protected_state. */
+static bool fc_blocks(struct mvcpu *v, bool skip)
+{
+	return eff_fc(v) && !skip && eff_hps(v);
 }
 
 /* ---- legacy SEV-ES (protected vCPU, no protected state): spec 2.1 ----------- */
@@ -263,15 +268,7 @@ static long les_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long 
 {
 	struct msnap *s = &v->snap;
 	void *up = (void *)arg;
-	union {
-		struct kvm_regs regs;
-		struct kvm_sregs sregs;
-		struct kvm_sregs2 sregs2;
-		struct kvm_fpu fpu;
-		struct kvm_xsave xsave;
-		struct kvm_xcrs xcrs;
-		struct kvm_debugregs d;
-	} u, cur;
+	struct msnap u, cur;	/* scratch: one buffer per state ioctl */
 	long r;
 
 	*handled = true;
@@ -343,12 +340,12 @@ static long les_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long 
 	case KVM_GET_DEBUGREGS:
 		return les_get(up, &s->dregs, sizeof(s->dregs));
 	case KVM_SET_DEBUGREGS:
-		if (copy_from_user(&u.d, up, sizeof(u.d)))
+		if (copy_from_user(&u.dregs, up, sizeof(u.dregs)))
 			return -EFAULT;
 		/* regs.c:854-860 */
-		if (u.d.flags || (u.d.dr6 >> 32) || (u.d.dr7 >> 32))
+		if (u.dregs.flags || (u.dregs.dr6 >> 32) || (u.dregs.dr7 >> 32))
 			return -EINVAL;
-		s->dregs = u.d;
+		s->dregs = u.dregs;
 		return 0;
 	case KVM_GET_XCRS:
 		if (!s->have_xcrs)
@@ -754,42 +751,27 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 
 	/* FC: fpstate_is_confidential() -> has_protected_state ? -EINVAL : 0 */
 	case KVM_GET_FPU:	/* 6.12 x86.c:11431-11432 kvm_arch_vcpu_ioctl_get_fpu() */
-		if (!eff_fc(v) || SKIP(get_fpu) || !eff_hps(v))
+		if (!fc_blocks(v, SKIP(get_fpu)))
 			return sys_ioctl(fd, req, arg);
-		if (MUTANT(efault_einval_swapped) &&
-		    !user_writable((void *)arg, sizeof(struct kvm_fpu)))
-			return -EFAULT;
-		return deny((void *)arg, sizeof(struct kvm_fpu), &s->fpu, true);
+		return deny_get(arg, sizeof(struct kvm_fpu), &s->fpu);
 	case KVM_SET_FPU:	/* 6.12 x86.c:11454-11455 after memdup_user */
-		if (!eff_fc(v) || SKIP(set_fpu) || !eff_hps(v))
+		if (!fc_blocks(v, SKIP(set_fpu)))
 			return sys_ioctl(fd, req, arg);
-		if (!MUTANT(efault_einval_swapped) &&
-		    !user_readable((void *)arg, sizeof(struct kvm_fpu)))
-			return -EFAULT;
-		return deny((void *)arg, sizeof(struct kvm_fpu), NULL, false);
+		return deny_set(arg, sizeof(struct kvm_fpu));
 	case KVM_GET_XSAVE:	/* 6.12 x86.c:5624-5626 size check, then 5154-5155 */
-		if (!eff_fc(v) || SKIP(get_xsave) || !eff_hps(v))
+		if (!fc_blocks(v, SKIP(get_xsave)))
 			return sys_ioctl(fd, req, arg);
 		if (vcpu_cpuid_xsave2_size(v) > sizeof(struct kvm_xsave))
 			return -EINVAL;
-		if (MUTANT(efault_einval_swapped) &&
-		    !user_writable((void *)arg, sizeof(struct kvm_xsave)))
-			return -EFAULT;
-		return deny((void *)arg, sizeof(struct kvm_xsave), &s->xsave, true);
+		return deny_get(arg, sizeof(struct kvm_xsave), &s->xsave);
 	case KVM_GET_XSAVE2:	/* 6.12 x86.c:5654-5670, FC in x86.c:5154-5155 */
-		if (!eff_fc(v) || SKIP(get_xsave2) || !eff_hps(v))
+		if (!fc_blocks(v, SKIP(get_xsave2)))
 			return sys_ioctl(fd, req, arg);
-		if (MUTANT(efault_einval_swapped) &&
-		    !user_writable((void *)arg, vcpu_cpuid_xsave2_size(v)))
-			return -EFAULT;
-		return deny((void *)arg, vcpu_cpuid_xsave2_size(v), NULL, true);
+		return deny_get(arg, vcpu_cpuid_xsave2_size(v), NULL);
 	case KVM_SET_XSAVE:	/* 6.12 x86.c:5174-5175 after memdup_user(uabi_size) */
-		if (!eff_fc(v) || SKIP(set_xsave) || !eff_hps(v))
+		if (!fc_blocks(v, SKIP(set_xsave)))
 			return sys_ioctl(fd, req, arg);
-		if (!MUTANT(efault_einval_swapped) &&
-		    !user_readable((void *)arg, vcpu_cpuid_xsave2_size(v)))
-			return -EFAULT;
-		return deny((void *)arg, vcpu_cpuid_xsave2_size(v), NULL, false);
+		return deny_set(arg, vcpu_cpuid_xsave2_size(v));
 
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS:

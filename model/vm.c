@@ -159,9 +159,7 @@ static long create_vm(int fd, unsigned long arg)
 	if (r < 0)
 		return r;
 
-	vm = calloc(1, sizeof(*vm));
-	if (!vm)
-		model_die("out of memory");
+	vm = model_zalloc(sizeof(*vm));
 	vm->pid = getpid();
 	vm->type = type;
 	vm->sev_fd = 0;	/* kzalloc'ed kvm_sev_info: fd 0 until LAUNCH_START */
@@ -352,6 +350,18 @@ static long vm_enable_cap(struct mvm *vm, int fd, unsigned long arg)
 	return sys_ioctl(fd, KVM_ENABLE_CAP, arg);
 }
 
+/* The model's copy of the program's MSR filter, with its bitmaps. */
+static void free_user_filter(struct mvm *vm)
+{
+	int i;
+
+	if (!vm->user_filter)
+		return;
+	for (i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++)
+		free(vm->user_filter->ranges[i].bitmap);
+	free(vm->user_filter);
+}
+
 static long set_msr_filter(struct mvm *vm, int fd, unsigned long arg)
 {
 	struct kvm_msr_filter f, *copy;
@@ -366,9 +376,7 @@ static long set_msr_filter(struct mvm *vm, int fd, unsigned long arg)
 	r = sys_ioctl(fd, KVM_X86_SET_MSR_FILTER, arg);
 	if (r < 0)
 		goto out;
-	copy = calloc(1, sizeof(*copy));
-	if (!copy)
-		model_die("out of memory");
+	copy = model_zalloc(sizeof(*copy));
 	*copy = f;
 	for (i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++) {
 		copy->ranges[i].bitmap = NULL;
@@ -380,11 +388,7 @@ static long set_msr_filter(struct mvm *vm, int fd, unsigned long arg)
 		    copy_from_user(copy->ranges[i].bitmap, f.ranges[i].bitmap, bytes))
 			model_die("cannot copy an MSR filter bitmap");
 	}
-	if (vm->user_filter) {
-		for (i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++)
-			free(vm->user_filter->ranges[i].bitmap);
-		free(vm->user_filter);
-	}
+	free_user_filter(vm);
 	vm->user_filter = copy;
 	if (vm->msr_hooks)
 		r = apply_msr_filter(vm, fd);
@@ -433,6 +437,14 @@ static struct mgmem *gmem_by_fd(struct mvm *vm, int fd, bool *other_vm)
 	return NULL;
 }
 
+/* A slot the real KVM accepted, for the substrate repairs. */
+static void note_memslot(struct mvm *vm, const struct kvm_userspace_memory_region2 *m)
+{
+	model_lock();
+	vm_note_memslot(vm, m);
+	model_unlock();
+}
+
 static long set_memory_region(struct mvm *vm, int fd, unsigned long req,
 			      unsigned long arg)
 {
@@ -467,11 +479,8 @@ static long set_memory_region(struct mvm *vm, int fd, unsigned long req,
 
 	if (!vm_has_private_mem(vm)) {
 		r = sys_ioctl(fd, req, arg);
-		if (!r) {
-			model_lock();
-			vm_note_memslot(vm, &m);
-			model_unlock();
-		}
+		if (!r)
+			note_memslot(vm, &m);
 		return r;
 	}
 
@@ -527,12 +536,8 @@ static long set_memory_region(struct mvm *vm, int fd, unsigned long req,
 	} else if (m.memory_size && g) {
 		struct kvm_userspace_memory_region2 *um = &m;
 
-		if (vm->nr_slots == vm->cap_slots) {
-			vm->cap_slots = vm->cap_slots ? 2 * vm->cap_slots : 8;
-			vm->slots = realloc(vm->slots, vm->cap_slots * sizeof(*vm->slots));
-			if (!vm->slots)
-				model_die("out of memory");
-		}
+		vm->slots = model_grow(vm->slots, vm->nr_slots, &vm->cap_slots,
+				       sizeof(*vm->slots), 8);
 		vm->slots[vm->nr_slots++] = (struct mslot){
 			.slot = um->slot, .flags = um->flags,
 			.gpa = um->guest_phys_addr, .size = um->memory_size,
@@ -568,11 +573,8 @@ static long create_guest_memfd(struct mvm *vm, unsigned long arg)
 		syscall(SYS_close, fd);
 		return -e;
 	}
-	g = calloc(1, sizeof(*g));
-	if (g)
-		g->prepared = calloc(a.size / M_PAGE_SIZE, 1);
-	if (!g || !g->prepared)
-		model_die("out of memory");
+	g = model_zalloc(sizeof(*g));
+	g->prepared = model_zalloc(a.size / M_PAGE_SIZE);
 	g->dev = st.st_dev;
 	g->ino = st.st_ino;
 	g->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -612,12 +614,8 @@ static long set_memory_attributes(struct mvm *vm, unsigned long arg)
 	if ((a.address | a.size) & (M_PAGE_SIZE - 1))
 		return -EINVAL;
 	model_lock();
-	if (vm->nr_attrs == vm->cap_attrs) {
-		vm->cap_attrs = vm->cap_attrs ? 2 * vm->cap_attrs : 8;
-		vm->attrs = realloc(vm->attrs, vm->cap_attrs * sizeof(*vm->attrs));
-		if (!vm->attrs)
-			model_die("out of memory");
-	}
+	vm->attrs = model_grow(vm->attrs, vm->nr_attrs, &vm->cap_attrs,
+			       sizeof(*vm->attrs), 8);
 	vm->attrs[vm->nr_attrs++] = (struct mattr){
 		.start = a.address / M_PAGE_SIZE,
 		.end = (a.address + a.size) / M_PAGE_SIZE,
@@ -629,10 +627,15 @@ static long set_memory_attributes(struct mvm *vm, unsigned long arg)
 
 /* ---- VM fd ------------------------------------------------------------------ */
 
+/* A VM whose type the real KVM does not have (the SEV family, or TDX of vm_types_over). */
+static bool vm_type_modelled(const struct mvm *vm)
+{
+	return vm_type_sev_family(vm->type) || vm->type == M_KVM_X86_TDX_VM;
+}
+
 static long vm_check_extension(struct mvm *vm, int fd, unsigned long cap)
 {
-	bool modelled = vm_type_sev_family(vm->type) ||
-			vm->type == M_KVM_X86_TDX_VM;
+	bool modelled = vm_type_modelled(vm);
 	long r = sys_ioctl(fd, KVM_CHECK_EXTENSION, cap);
 
 	if (r < 0)
@@ -700,8 +703,7 @@ static long create_vcpu(struct mvm *vm, int fd, unsigned long arg)
 
 long vm_ioctl(struct mvm *vm, int fd, unsigned long req, unsigned long arg)
 {
-	bool modelled = vm_type_sev_family(vm->type) ||
-			vm->type == M_KVM_X86_TDX_VM;
+	bool modelled = vm_type_modelled(vm);
 
 	/* 6.12 kvm_main.c kvm_vm_ioctl(): other mm or dead VM -> -EIO */
 	if (vm->dead || vm->pid != getpid())
@@ -732,11 +734,8 @@ long vm_ioctl(struct mvm *vm, int fd, unsigned long req, unsigned long arg)
 
 			memset(&m, 0, sizeof(m));
 			if (!r && !copy_from_user(&m, (void *)arg,
-						  sizeof(struct kvm_userspace_memory_region))) {
-				model_lock();
-				vm_note_memslot(vm, &m);
-				model_unlock();
-			}
+						  sizeof(struct kvm_userspace_memory_region)))
+				note_memslot(vm, &m);
 			return r;
 		}
 	case KVM_CREATE_GUEST_MEMFD:
@@ -782,11 +781,7 @@ void vm_free(struct mvm *vm)
 		vm->regions = rg->next;
 		free(rg);
 	}
-	if (vm->user_filter) {
-		for (i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++)
-			free(vm->user_filter->ranges[i].bitmap);
-		free(vm->user_filter);
-	}
+	free_user_filter(vm);
 	free(vm->slots);
 	free(vm->attrs);
 	free(vm->mem);
