@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kps_phase_fixture.h - a fixture of x86_64/protected_state_test.c with a
- * variant per VM type, stamped once per fixture (the kvm-x86-ops.h pattern,
- * as kps_state_ioctls.h): define KPS_FIXTURE and what it needs, include
- * this file; it undefines them at the end.
+ * kps_phase_fixture.h - a fixture with a variant per VM type, stamped once
+ * per fixture (the kvm-x86-ops.h pattern, as kps_state_ioctls.h): define
+ * KPS_FIXTURE and what it needs, include this file; it undefines them at
+ * the end.  x86_64/protected_state_test.c takes its phase fixtures and
+ * cases from here; the other programs only the variants.
  *
  *   KPS_FIXTURE            the fixture name, also the phase of its messages
  *   KPS_FIXTURE_PHASE      if defined, the fixture is declared here too: one
@@ -16,15 +17,16 @@
  *   KPS_FIXTURE_LEGACY_ES  if defined, the VM gets legacy KVM_SEV_ES_INIT
  *                          (kps_pvm_create()'s legacy_es)
  *   KPS_FIXTURE_TYPES      if defined, the variants: a mask of
- *                          KPS_TYPE_BIT(type); else every VM type
+ *                          KPS_TYPE_BIT(type); else KPS_ALL_TYPES (every
+ *                          VM type but sw_protected)
  *   KPS_FIXTURE_SYNC_REGS  if defined, the sync-regs cases (check_sync_cap(),
  *                          check_sync_run())
  *   KPS_FIXTURE_MEM_CAPS   if defined, the memory-capability cases
  *                          (check_readonly_mem() to check_pre_fault())
  *
  * The variants are the VM types in the order of their numbers, each named
- * exactly as the type (default, sev, sev_es, snp, tdx); the cases keep the
- * order they are listed in here.
+ * exactly as the type (default, sw_protected, sev, sev_es, snp, tdx) with
+ * .type its number; the cases keep the order they are listed in here.
  */
 #ifndef KPS_PHASE_FIXTURE_H
 #define KPS_PHASE_FIXTURE_H
@@ -79,6 +81,12 @@ KPS_FIXTURE_VARIANT_DECL(KPS_FIXTURE) {
 #if KPS_FIXTURE_TYPES & KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
 KPS_FIXTURE_VARIANT_ADD(KPS_FIXTURE, default) {
 	.type = KVM_X86_DEFAULT_VM,
+};
+#endif
+
+#if KPS_FIXTURE_TYPES & KPS_TYPE_BIT(KVM_X86_SW_PROTECTED_VM)
+KPS_FIXTURE_VARIANT_ADD(KPS_FIXTURE, sw_protected) {
+	.type = KVM_X86_SW_PROTECTED_VM,
 };
 #endif
 

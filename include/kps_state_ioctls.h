@@ -147,6 +147,13 @@ int kps_ioctl_call(struct kvm_vcpu *vcpu, const struct kps_state_ioctl *io,
 		   void *buf);
 
 /*
+ * KVM_RUN with kvm_valid_regs = valid, kvm_dirty_regs = dirty and
+ * immediate_exit = 1 (the guest never runs), all three cleared afterwards.
+ * Returns what KVM_RUN returns, with its errno (0 before the call).
+ */
+int kps_run_immediate(struct kvm_vcpu *vcpu, __u64 valid, __u64 dirty);
+
+/*
  * The return value that means success for this row and buffer: 0, or
  * nmsrs for GET/SET_MSRS.
  */

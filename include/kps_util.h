@@ -82,13 +82,29 @@ int kps_create_vm_raw(unsigned long type);
  * Probe /dev/kvm.  Returns 0 when it opens, 1 when it does not exist or
  * cannot be opened for lack of permission (EACCES/EPERM: a skip), -1 for
  * any other error (a failure); why receives the text,
- * e.g. "/dev/kvm: No such file or directory".  In FIXTURE_SETUP:
- *	r = kps_kvm_probe(why, sizeof(why));
- *	if (r > 0)
- *		SKIP(return, "%s", why);
- *	ASSERT_EQ(0, r) TH_LOG("%s", why);
+ * e.g. "/dev/kvm: No such file or directory".  In a test, kps_kvm_ok().
  */
 int kps_kvm_probe(char *why, size_t len);
+
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * FIXTURE_SETUP helper: skip when /dev/kvm is missing or this user may not
+ * open it, fail on any other open error (kps_kvm_probe()).  Returns false
+ * after a skip.
+ */
+static inline bool kps_kvm_ok(struct __test_metadata *_metadata)
+{
+	char why[128];
+	int r = kps_kvm_probe(why, sizeof(why));
+
+	if (r > 0)
+		SKIP(return false, "%s", why);
+	ASSERT_EQ(0, r) {
+		TH_LOG("setup: %s", why);
+	}
+	return true;
+}
+#endif
 
 /* "EINVAL", "EFAULT", ...; "E<n>" for an errno without a name here. */
 const char *kps_errno_name(int err);

@@ -505,6 +505,7 @@ void kps_expect_row(const struct kps_pvm *p, unsigned int idx,
 {
 	bool prot = kps_vcpu_protected(p, idx);
 	bool ps = kps_pvm_has_protected_state(p);
+	bool blocked = false;	/* -1/EINVAL */
 
 	e->ret = KPS_EXPECT_SUCCESS;
 	e->err = 0;
@@ -515,10 +516,7 @@ void kps_expect_row(const struct kps_pvm *p, unsigned int idx,
 	switch (kps_ioctl_rule(io)) {
 	case KPS_RULE_PS:
 		/* has_protected_state && guest_state_protected -> -EINVAL */
-		if (ps && prot) {
-			e->ret = -1;
-			e->err = EINVAL;
-		}
+		blocked = ps && prot;
 		break;
 	case KPS_RULE_FC:
 		/*
@@ -529,9 +527,8 @@ void kps_expect_row(const struct kps_pvm *p, unsigned int idx,
 		 * SEV-ES: 0, and GET copies out its all-zero kzalloc'ed
 		 * buffer (spec 2.1, x86.c:11431-11432, 5154-5155).
 		 */
-		if (prot && ps) {
-			e->ret = -1;
-			e->err = EINVAL;
+		blocked = prot && ps;
+		if (blocked) {
 			if (p->type == KVM_X86_SNP_VM)
 				e->bug = KPS_BUG_SNP_FPU;
 			if (p->migrated)
@@ -542,29 +539,24 @@ void kps_expect_row(const struct kps_pvm *p, unsigned int idx,
 		break;
 	case KPS_RULE_GSP:
 		/* guest_state_protected only, x86.c:11348-11349 */
-		if (prot) {
-			e->ret = -1;
-			e->err = EINVAL;
-		}
+		blocked = prot;
 		break;
 	case KPS_RULE_TDX_ONLY:
 		/* UP guest_apic_protected / guest_tsc_protected: TDX only */
-		if (p->type == KVM_X86_TDX_VM) {
-			e->ret = -1;
-			e->err = EINVAL;
-		}
+		blocked = p->type == KVM_X86_TDX_VM;
 		break;
 	case KPS_RULE_SYNC:
 		/* per VM, any phase: x86.c:4179-4182, 11142-11147 */
-		if (ps) {
-			e->ret = -1;
-			e->err = EINVAL;
-		}
+		blocked = ps;
 		break;
 	case KPS_RULE_MSR:
 	case KPS_RULE_NONE:
 	default:
 		break;
+	}
+	if (blocked) {
+		e->ret = -1;
+		e->err = EINVAL;
 	}
 }
 

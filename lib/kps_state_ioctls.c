@@ -136,24 +136,34 @@ bool kps_ioctl_supported(struct kvm_vm *vm, const struct kps_state_ioctl *io,
 	return true;
 }
 
-static int kps_sync_regs_call(struct kvm_vcpu *vcpu, void *buf)
+int kps_run_immediate(struct kvm_vcpu *vcpu, __u64 valid, __u64 dirty)
 {
 	struct kvm_run *run = vcpu->run;
 	int r, err;
 
-	run->kvm_valid_regs = KVM_SYNC_X86_VALID_FIELDS;
-	run->kvm_dirty_regs = 0;
+	run->kvm_valid_regs = valid;
+	run->kvm_dirty_regs = dirty;
 	run->immediate_exit = 1;
+	errno = 0;
 	r = ioctl(vcpu->fd, KVM_RUN, NULL);
 	err = errno;
 	run->immediate_exit = 0;
 	run->kvm_valid_regs = 0;
-	if (r == -1 && err == EINTR) {
+	run->kvm_dirty_regs = 0;
+	errno = err;
+	return r;
+}
+
+static int kps_sync_regs_call(struct kvm_vcpu *vcpu, void *buf)
+{
+	int r = kps_run_immediate(vcpu, KVM_SYNC_X86_VALID_FIELDS, 0);
+
+	if (r == -1 && errno == EINTR) {
 		if (buf)
-			memcpy(buf, &run->s.regs, sizeof(struct kvm_sync_regs));
+			memcpy(buf, &vcpu->run->s.regs,
+			       sizeof(struct kvm_sync_regs));
 		return 0;
 	}
-	errno = err;
 	return r;
 }
 

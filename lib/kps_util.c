@@ -94,18 +94,27 @@ int kps_open_kvm(void)
 	return open("/dev/kvm", O_RDWR | O_CLOEXEC);
 }
 
-int kps_kvm_cap(long cap)
+/*
+ * ioctl(nr, arg) on a fresh /dev/kvm fd, closed after: its value, or -1
+ * with errno from the ioctl (or from open()).
+ */
+static int kps_kvm_ioctl(unsigned long nr, unsigned long arg)
 {
 	int fd = kps_open_kvm();
 	int r, err;
 
 	if (fd < 0)
 		return -1;
-	r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+	r = ioctl(fd, nr, arg);
 	err = errno;
 	close(fd);
 	errno = err;
 	return r;
+}
+
+int kps_kvm_cap(long cap)
+{
+	return kps_kvm_ioctl(KVM_CHECK_EXTENSION, cap);
 }
 
 long kps_supported_vm_types(void)
@@ -134,16 +143,7 @@ char *kps_vm_type_absent(unsigned long type, unsigned long mask,
 
 int kps_create_vm_raw(unsigned long type)
 {
-	int kvm = kps_open_kvm();
-	int fd, err;
-
-	if (kvm < 0)
-		return -1;
-	fd = ioctl(kvm, KVM_CREATE_VM, type);
-	err = errno;
-	close(kvm);
-	errno = err;
-	return fd;
+	return kps_kvm_ioctl(KVM_CREATE_VM, type);
 }
 
 int kps_kvm_probe(char *why, size_t len)

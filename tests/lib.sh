@@ -37,6 +37,23 @@ t_match() {
 	fi
 }
 
+# t_one_line NAME STATUS PATTERN CMD...: CMD exits with STATUS (a number,
+# or nonzero for any failure) and writes exactly one line, matching PATTERN,
+# to stderr (stdout is not looked at). An empty stderr is no line.
+t_one_line() {
+	local name=$1 status=$2 pattern=$3 out rc
+	shift 3
+	out=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$status" = nonzero ]; then
+		t_eq "$name: non-zero exit" 1 "$((rc != 0))"
+	else
+		t_eq "$name: exit status" "$status" "$rc"
+	fi
+	t_eq "$name: one line" 1 "$(printf '%s' "$out" | grep -c '')"
+	t_match "$name: message" "$pattern" "$out"
+}
+
 t_done() {
 	echo "1..$T_NUM"
 	[ $T_FAIL -eq 0 ]

@@ -40,7 +40,6 @@ skip() {
 	echo "ok $((T_NUM += 1)) $1 # SKIP $2"
 }
 
-# one_line NAME PATTERN CMD...: non-zero exit, one line on stderr, pattern.
 # Processes whose environment has the line $1 (everything a run started
 # inherits its TMPDIR).
 procs_with_env() {
@@ -52,16 +51,6 @@ procs_with_env() {
 	done
 }
 
-one_line() {
-	local name=$1 pattern=$2 out rc
-	shift 2
-	out=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	t_eq "$name: non-zero exit" 1 "$((rc != 0))"
-	t_eq "$name: one line" 1 "$(grep -c . <<<"$out")"
-	t_match "$name: message" "$pattern" "$out"
-}
-
 root=0
 [ "$(id -u)" -eq 0 ] && root=1
 host_kvm=0
@@ -70,31 +59,31 @@ as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 # ---- hostile input --------------------------------------------------------
 : >"$tmp/file"
-one_line "runner: KSRC not a kernel tree" "/tmp is not a kernel tree" env KSRC=/tmp "$R" --list
-one_line "runner: KSRC missing" "KSRC=/nonexistent is not a directory" env KSRC=/nonexistent "$R" --list
-one_line "runner: KSRC a file" "is not a directory" env KSRC="$tmp/file" "$R" --list
-one_line "runner: cache not creatable" "cannot create cache directory /proc/kps" \
+t_one_line "runner: KSRC not a kernel tree" nonzero "/tmp is not a kernel tree" env KSRC=/tmp "$R" --list
+t_one_line "runner: KSRC missing" nonzero "KSRC=/nonexistent is not a directory" env KSRC=/nonexistent "$R" --list
+t_one_line "runner: KSRC a file" nonzero "is not a directory" env KSRC="$tmp/file" "$R" --list
+t_one_line "runner: cache not creatable" nonzero "cannot create cache directory /proc/kps" \
 	env -u KSRC KPS_CACHE=/proc/kps HOME=/nonexistent "$R" --list
-one_line "runner: empty type" "needs a value" "$R" --type ''
-one_line "runner: type with a space" "unknown --type 'sev es'" "$R" --type 'sev es'
-one_line "runner: type in upper case" "unknown --type 'SEV_ES'" "$R" --type SEV_ES
-one_line "runner: negative timeout" "positive number of seconds" "$R" --timeout -5
-one_line "runner: missing kernel image" "no such file" "$R" --kernel-image /nonexistent/bzImage
-one_line "setup.sh: unknown profile" "unknown profile 'bogus'" "$SUITE/scripts/setup.sh" bogus
+t_one_line "runner: empty type" nonzero "needs a value" "$R" --type ''
+t_one_line "runner: type with a space" nonzero "unknown --type 'sev es'" "$R" --type 'sev es'
+t_one_line "runner: type in upper case" nonzero "unknown --type 'SEV_ES'" "$R" --type SEV_ES
+t_one_line "runner: negative timeout" nonzero "positive number of seconds" "$R" --timeout -5
+t_one_line "runner: missing kernel image" nonzero "no such file" "$R" --kernel-image /nonexistent/bzImage
+t_one_line "setup.sh: unknown profile" nonzero "unknown profile 'bogus'" "$SUITE/scripts/setup.sh" bogus
 mkdir -p "$tmp/payload"
-one_line "vm.sh: unknown option" "unknown option --bogus" "$SUITE/scripts/vm.sh" --bogus
-one_line "vm.sh: zero timeout" "not a positive number" "$SUITE/scripts/vm.sh" --timeout 0 "$tmp/payload" -- true
-one_line "vm.sh: bad --env" "is not NAME=VALUE" "$SUITE/scripts/vm.sh" --env 1x=y "$tmp/payload" -- true
-one_line "vm.sh: no command" "COMMAND missing" "$SUITE/scripts/vm.sh" "$tmp/payload" --
-one_line "vm.sh: missing kernel image" "kernel-image /nonexistent/bzImage: no such file" \
+t_one_line "vm.sh: unknown option" nonzero "unknown option --bogus" "$SUITE/scripts/vm.sh" --bogus
+t_one_line "vm.sh: zero timeout" nonzero "not a positive number" "$SUITE/scripts/vm.sh" --timeout 0 "$tmp/payload" -- true
+t_one_line "vm.sh: bad --env" nonzero "is not NAME=VALUE" "$SUITE/scripts/vm.sh" --env 1x=y "$tmp/payload" -- true
+t_one_line "vm.sh: no command" nonzero "COMMAND missing" "$SUITE/scripts/vm.sh" "$tmp/payload" --
+t_one_line "vm.sh: missing kernel image" nonzero "kernel-image /nonexistent/bzImage: no such file" \
 	"$SUITE/scripts/vm.sh" --kernel-image /nonexistent/bzImage "$tmp/payload" -- true
 if [ -x "$B/tools/model_soak" ]; then
-	one_line "model_soak: bad option" "usage: model_soak" "$B/tools/model_soak" --bogus
+	t_one_line "model_soak: bad option" nonzero "usage: model_soak" "$B/tools/model_soak" --bogus
 fi
 if [ -x "$B/x86_64/state_fuzz_test" ]; then
-	one_line "state_fuzz_test: bad KPS_SEED" "KPS_SEED='0xzz' is not a number" \
+	t_one_line "state_fuzz_test: bad KPS_SEED" nonzero "KPS_SEED='0xzz' is not a number" \
 		env KPS_SEED=0xzz "$B/x86_64/state_fuzz_test"
-	one_line "state_fuzz_test: bad KPS_FUZZ_ITERS" "KPS_FUZZ_ITERS='0' is not" \
+	t_one_line "state_fuzz_test: bad KPS_FUZZ_ITERS" nonzero "KPS_FUZZ_ITERS='0' is not" \
 		env KPS_FUZZ_ITERS=0 "$B/x86_64/state_fuzz_test"
 fi
 
@@ -104,9 +93,9 @@ for f in /usr/local/bin/* /usr/bin/* /usr/sbin/* /sbin/*; do
 	case $(basename "$f") in qemu-system-*) continue ;; esac
 	[ -e "$tmp/bin/$(basename "$f")" ] || ln -s "$f" "$tmp/bin/$(basename "$f")"
 done
-one_line "vm.sh: qemu missing" "qemu-system-x86_64 not found" \
+t_one_line "vm.sh: qemu missing" nonzero "qemu-system-x86_64 not found" \
 	env PATH="$tmp/bin" "$SUITE/scripts/vm.sh" "$tmp/payload" -- true
-one_line "runner: qemu missing" "qemu-system-x86_64 not found" \
+t_one_line "runner: qemu missing" nonzero "qemu-system-x86_64 not found" \
 	env PATH="$tmp/bin" "$R" --vm --list
 
 # Read-only, full and too small caches: private mounts in a mount namespace
@@ -114,14 +103,14 @@ one_line "runner: qemu missing" "qemu-system-x86_64 not found" \
 if [ $root -eq 1 ] && unshare -m true 2>/dev/null; then
 	mkdir -p "$tmp/mnt"
 	ns() { unshare -m bash -c "$1 && shift && exec \"\$@\"" -- "$@"; }
-	one_line "ksrc.sh: read-only cache" "is not writable" \
+	t_one_line "ksrc.sh: read-only cache" nonzero "is not writable" \
 		ns "mount -t tmpfs -o ro none $tmp/mnt" env -u KSRC KPS_CACHE="$tmp/mnt" "$SUITE/scripts/ksrc.sh"
-	one_line "ksrc.sh: full cache" "cannot write to cache directory .*full" \
+	t_one_line "ksrc.sh: full cache" nonzero "cannot write to cache directory .*full" \
 		ns "mount -t tmpfs -o size=64k none $tmp/mnt && { head -c 1M /dev/zero >$tmp/mnt/fill; true; } 2>/dev/null" \
 		env -u KSRC KPS_CACHE="$tmp/mnt" "$SUITE/scripts/ksrc.sh"
-	one_line "ksrc.sh: cache too small" "has 1 MB free, 2000 MB needed" \
+	t_one_line "ksrc.sh: cache too small" nonzero "has 1 MB free, 2000 MB needed" \
 		ns "mount -t tmpfs -o size=1m none $tmp/mnt" env -u KSRC KPS_CACHE="$tmp/mnt/c" "$SUITE/scripts/ksrc.sh"
-	one_line "vm.sh: cache too small" "has 1 MB free, 700 MB needed" \
+	t_one_line "vm.sh: cache too small" nonzero "has 1 MB free, 700 MB needed" \
 		ns "mount -t tmpfs -o size=1m none $tmp/mnt" env KPS_CACHE="$tmp/mnt/c" \
 		"$SUITE/scripts/vm.sh" "$tmp/payload" -- true
 else
@@ -130,7 +119,7 @@ fi
 if [ $root -eq 1 ]; then
 	mkdir -p "$tmp/ro"
 	chmod 555 "$tmp/ro"
-	one_line "runner as a user: read-only cache" "cache directory $tmp/ro is not writable" \
+	t_one_line "runner as a user: read-only cache" nonzero "cache directory $tmp/ro is not writable" \
 		"${as_nobody[@]}" env -u KSRC KPS_CACHE="$tmp/ro" "$R" --list
 fi
 

@@ -4,14 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 R=$SUITE/run_kvmtests.sh
 
+# bad_option NAME PATTERN OPTION...: exit status 2, one line matching.
 bad_option() {
-	local name=$1 pattern=$2 out rc
-	shift 2
-	out=$("$R" "$@" 2>&1 >/dev/null)
-	rc=$?
-	t_eq "$name: exit status" 2 "$rc"
-	t_eq "$name: one line" 1 "$(wc -l <<<"$out")"
-	t_match "$name: message" "$pattern" "$out"
+	t_one_line "$1" 2 "$2" "$R" "${@:3}"
 }
 
 bad_option "unknown option" "unknown option '--bogus'.*accepted: --list" --bogus

@@ -56,23 +56,6 @@ static const char *type_name(unsigned long type)
 	return name ? name : "?";
 }
 
-/*
- * Create the VM; skip when /dev/kvm is missing or this user may not open it,
- * fail on other errors.
- */
-static bool vm_setup_ok(struct __test_metadata *_metadata)
-{
-	char why[128];
-	int r = kps_kvm_probe(why, sizeof(why));
-
-	if (r > 0)
-		SKIP(return false, "%s", why);
-	ASSERT_EQ(0, r) {
-		TH_LOG("setup: %s", why);
-	}
-	return true;
-}
-
 static void *alloc_buf(struct __test_metadata *_metadata, size_t size)
 {
 	void *p = calloc(1, size ? size : 1);
@@ -333,11 +316,7 @@ static void check_sync_regs_fresh(struct __test_metadata *_metadata,
 	want.rbx = SYNC_RBX;
 	want.r15 = ~SYNC_RBX;
 	run->s.regs.regs = want;
-	run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
-	run->immediate_exit = 1;
-	r = ioctl(vcpu->fd, KVM_RUN, NULL);
-	run->immediate_exit = 0;
-	run->kvm_dirty_regs = 0;
+	r = kps_run_immediate(vcpu, 0, KVM_SYNC_X86_REGS);
 	err = errno;
 	kps_fmt_result(msg, sizeof(msg), "KVM_RUN(dirty, immediate_exit)",
 		       type_name(vcpu->vm->type), "fresh_vcpu", -1, EINTR, r,
@@ -453,7 +432,7 @@ FIXTURE_VARIANT_ADD(fresh_vcpu, default) {
 FIXTURE_SETUP(fresh_vcpu)
 {
 	kps_fdset_take(&self->fds);
-	if (!vm_setup_ok(_metadata))
+	if (!kps_kvm_ok(_metadata))
 		return;
 	/* No memory, no irqchip unless a row needs one (cheap teardown). */
 	self->vm = vm_create_barebones_type(variant->type);
@@ -503,7 +482,7 @@ FIXTURE_SETUP(after_run)
 	struct ucall uc;
 
 	kps_fdset_take(&self->fds);
-	if (!vm_setup_ok(_metadata))
+	if (!kps_kvm_ok(_metadata))
 		return;
 	self->vm = vm_create_shape_with_one_vcpu(shape, &self->vcpu, guest_code);
 	vcpu_run(self->vcpu);

@@ -668,14 +668,8 @@ TEST_F(legacy_es_after, sync_regs_store)
 	int r, err;
 
 	kps_canary_fill(&run->s.regs, size, KPS_CANARY_SEED);
-	run->kvm_valid_regs = KVM_SYNC_X86_VALID_FIELDS;
-	run->kvm_dirty_regs = 0;
-	run->immediate_exit = 1;
-	errno = 0;
-	r = ioctl(vcpu->fd, KVM_RUN, NULL);
+	r = kps_run_immediate(vcpu, KVM_SYNC_X86_VALID_FIELDS, 0);
 	err = errno;
-	run->immediate_exit = 0;
-	run->kvm_valid_regs = 0;
 	diff = kps_canary_check(&run->s.regs, size, KPS_CANARY_SEED);
 	row_msg(msg, &self->pvm, 0, "legacy_es_after", "KVM_RUN(sync regs)",
 		&e, -1, r, err, diff);
@@ -785,7 +779,6 @@ static void check_sync_run(struct __test_metadata *_metadata,
 			   const char *phase)
 {
 	struct kvm_vcpu *vcpu = p->vcpus[0];
-	struct kvm_run *run = vcpu->run;
 	bool refused = kps_pvm_has_protected_state(p) ||
 		       ((valid | dirty) & ~(__u64)KVM_SYNC_X86_VALID_FIELDS);
 	struct kps_expect e = {
@@ -796,22 +789,11 @@ static void check_sync_run(struct __test_metadata *_metadata,
 	char what[96], msg[MSG_LEN];
 	int r, err;
 
-	if (!refused && dirty) {
-		/* Fill kvm_run->s.regs with the vCPU's state first. */
-		run->kvm_valid_regs = KVM_SYNC_X86_VALID_FIELDS;
-		run->kvm_dirty_regs = 0;
-		run->immediate_exit = 1;
-		ioctl(vcpu->fd, KVM_RUN, NULL);
-	}
-	run->kvm_valid_regs = valid;
-	run->kvm_dirty_regs = dirty;
-	run->immediate_exit = 1;
-	errno = 0;
-	r = ioctl(vcpu->fd, KVM_RUN, NULL);
+	/* Fill kvm_run->s.regs with the vCPU's state first. */
+	if (!refused && dirty)
+		kps_run_immediate(vcpu, KVM_SYNC_X86_VALID_FIELDS, 0);
+	r = kps_run_immediate(vcpu, valid, dirty);
 	err = errno;
-	run->immediate_exit = 0;
-	run->kvm_valid_regs = 0;
-	run->kvm_dirty_regs = 0;
 
 	snprintf(what, sizeof(what),
 		 "KVM_RUN(kvm_valid_regs=%#llx kvm_dirty_regs=%#llx)",

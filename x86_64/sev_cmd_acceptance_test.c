@@ -137,29 +137,14 @@ FIXTURE(sev_cmds) {
 	struct kps_pvm pvm;
 };
 
-FIXTURE_VARIANT(sev_cmds) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(sev_cmds, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(sev_cmds, sw_protected) {
-	.type = KVM_X86_SW_PROTECTED_VM,
-};
-
-FIXTURE_VARIANT_ADD(sev_cmds, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(sev_cmds, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(sev_cmds, snp) {
-	.type = KVM_X86_SNP_VM,
-};
+/* The variants: every type but tdx (kps_phase_fixture.h). */
+#define KPS_FIXTURE sev_cmds
+#define KPS_FIXTURE_TYPES (KPS_TYPE_BIT(KVM_X86_DEFAULT_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SW_PROTECTED_VM) |	\
+			   KPS_TYPE_BIT(KVM_X86_SEV_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SEV_ES_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SNP_VM))
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(sev_cmds)
 {

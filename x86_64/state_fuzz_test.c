@@ -187,21 +187,12 @@ FIXTURE(fuzz) {
 	size_t size;
 };
 
-FIXTURE_VARIANT(fuzz) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(fuzz, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(fuzz, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(fuzz, snp) {
-	.type = KVM_X86_SNP_VM,
-};
+/* The variants (kps_phase_fixture.h). */
+#define KPS_FIXTURE fuzz
+#define KPS_FIXTURE_TYPES (KPS_TYPE_BIT(KVM_X86_DEFAULT_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SEV_ES_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_SNP_VM))
+#include "kps_phase_fixture.h"
 
 /*
  * A valid argument for every SET/OTHER row, from the partner GET while the
@@ -577,15 +568,8 @@ static void fuzz_sync_once(struct fuzz_ctx *c)
 	rnd_fill(&c->st, &run->s.regs, sizeof(run->s.regs));
 	memcpy(&ref, &run->s.regs, sizeof(ref));
 
-	run->kvm_valid_regs = valid;
-	run->kvm_dirty_regs = dirty;
-	run->immediate_exit = 1;
-	errno = 0;
-	r = ioctl(vcpu->fd, KVM_RUN, NULL);
+	r = kps_run_immediate(vcpu, valid, dirty);
 	err = errno;
-	run->immediate_exit = 0;
-	run->kvm_valid_regs = 0;
-	run->kvm_dirty_regs = 0;
 	diff = kps_memdiff(&run->s.regs, &ref, sizeof(ref));
 	check_errno(c, r, err, &ref, sizeof(ref));
 

@@ -31,23 +31,6 @@
 #define GUEST_MEMFD_FLAG_MMAP		BIT_ULL(0)
 #endif
 
-/*
- * Skip when /dev/kvm is missing or this user may not open it, fail on any
- * other open error.
- */
-static bool kvm_ok(struct __test_metadata *_metadata)
-{
-	char why[128];
-	int r = kps_kvm_probe(why, sizeof(why));
-
-	if (r > 0)
-		SKIP(return false, "%s", why);
-	ASSERT_EQ(0, r) {
-		TH_LOG("setup: %s", why);
-	}
-	return true;
-}
-
 static const char *tname(unsigned long type)
 {
 	const char *name = kps_vm_type_name(type);
@@ -117,54 +100,41 @@ static void check_create(struct __test_metadata *_metadata,
 		}
 }
 
+/*
+ * The FIXTURE_SETUP of every fixture here: the fd snapshot first, then
+ * /dev/kvm (skip or fail) and KVM_CAP_VM_TYPES into *mask.
+ */
+static void setup_mask(struct __test_metadata *_metadata,
+		       struct kps_fdset *fds, unsigned long *mask)
+{
+	long m;
+
+	kps_fdset_take(fds);
+	if (!kps_kvm_ok(_metadata))
+		return;
+	m = kps_supported_vm_types();
+	ASSERT_LE(0, m) {
+		TH_LOG("KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) on /dev/kvm: errno=%s",
+		       kps_errno_name(errno));
+	}
+	*mask = m;
+}
+
 FIXTURE(vm_type) {
 	struct kps_fdset fds;
 	unsigned long mask;
 	int vm_fd;
 };
 
-FIXTURE_VARIANT(vm_type) {
-	unsigned long type;
-};
-
-FIXTURE_VARIANT_ADD(vm_type, default) {
-	.type = KVM_X86_DEFAULT_VM,
-};
-
-FIXTURE_VARIANT_ADD(vm_type, sw_protected) {
-	.type = KVM_X86_SW_PROTECTED_VM,
-};
-
-FIXTURE_VARIANT_ADD(vm_type, sev) {
-	.type = KVM_X86_SEV_VM,
-};
-
-FIXTURE_VARIANT_ADD(vm_type, sev_es) {
-	.type = KVM_X86_SEV_ES_VM,
-};
-
-FIXTURE_VARIANT_ADD(vm_type, snp) {
-	.type = KVM_X86_SNP_VM,
-};
-
-FIXTURE_VARIANT_ADD(vm_type, tdx) {
-	.type = KVM_X86_TDX_VM,
-};
+/* The variants: every VM type (kps_phase_fixture.h). */
+#define KPS_FIXTURE vm_type
+#define KPS_FIXTURE_TYPES (KPS_ALL_TYPES | KPS_TYPE_BIT(KVM_X86_SW_PROTECTED_VM))
+#include "kps_phase_fixture.h"
 
 FIXTURE_SETUP(vm_type)
 {
-	long mask;
-
-	kps_fdset_take(&self->fds);
 	self->vm_fd = -1;
-	if (!kvm_ok(_metadata))
-		return;
-	mask = kps_supported_vm_types();
-	ASSERT_LE(0, mask) {
-		TH_LOG("KVM_CHECK_EXTENSION(KVM_CAP_VM_TYPES) on /dev/kvm: errno=%s",
-		       kps_errno_name(errno));
-	}
-	self->mask = mask;
+	setup_mask(_metadata, &self->fds, &self->mask);
 }
 
 FIXTURE_TEARDOWN(vm_type)
@@ -390,14 +360,7 @@ FIXTURE_VARIANT_ADD(unknown_vm_type, type_ulong_max) {
 
 FIXTURE_SETUP(unknown_vm_type)
 {
-	long mask;
-
-	kps_fdset_take(&self->fds);
-	if (!kvm_ok(_metadata))
-		return;
-	mask = kps_supported_vm_types();
-	ASSERT_LE(0, mask);
-	self->mask = mask;
+	setup_mask(_metadata, &self->fds, &self->mask);
 }
 
 FIXTURE_TEARDOWN(unknown_vm_type)
@@ -443,14 +406,7 @@ FIXTURE_VARIANT_ADD(vm_type_cpuid, snp) {
 
 FIXTURE_SETUP(vm_type_cpuid)
 {
-	long mask;
-
-	kps_fdset_take(&self->fds);
-	if (!kvm_ok(_metadata))
-		return;
-	mask = kps_supported_vm_types();
-	ASSERT_LE(0, mask);
-	self->mask = mask;
+	setup_mask(_metadata, &self->fds, &self->mask);
 }
 
 FIXTURE_TEARDOWN(vm_type_cpuid)
