@@ -288,7 +288,8 @@ run_vm() {
 	fi
 	# The fuzzer's seed and iterations reach the guest too (replay).
 	local envs=() v
-	for v in KPS_SEED KPS_FUZZ_ITERS; do
+	# The model's knobs (model/README.md) reach the guest as on the host.
+	for v in KPS_SEED KPS_FUZZ_ITERS MODEL_SEV MODEL_SEV_ES MODEL_SEV_SNP MODEL_TRACE; do
 		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
 	done
 	"$SUITE/scripts/vm.sh" "${kargs[@]}" --timeout "$vmt" \

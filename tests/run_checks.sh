@@ -65,6 +65,12 @@ if [ $self_only -eq 0 ]; then
 	step "suite, VM substrate" 1 "$R" --vm
 	step "model + upstream SEV selftests + mutants, VM substrate" 1 \
 		"$R" --vm --model --with-upstream --mutant all
+	# kvm_amd loaded with one SEV knob off, on the model: the types it
+	# removes must SKIP naming it, and nothing may fail (ES_INIT -ENOTTY).
+	for knob in MODEL_SEV_ES MODEL_SEV_SNP MODEL_SEV; do
+		step "model with $knob=0, VM substrate" 1 \
+			env "$knob=0" "$R" --vm --model
+	done
 	if "$SUITE/build/tools/kvm_env" --probe >/dev/null 2>&1; then
 		step "suite, host /dev/kvm (shown, not counted)" 0 "$R" --host
 		step "model + upstream SEV selftests + mutants, host /dev/kvm" 1 \
