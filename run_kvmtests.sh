@@ -92,7 +92,7 @@ while [ $# -gt 0 ]; do
 	--expect)
 		need_arg "$@"
 		[ -f "$2" ] && [ -r "$2" ] || bad "--expect: no such file '$2'"
-		msg=$(awk -v expect="$2" -v check=1 -f "$SUITE/scripts/expect.awk" </dev/null 2>&1) ||
+		msg=$(awk -v expect="$2" -v check=1 -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/expect.awk" </dev/null 2>&1) ||
 			bad "${msg%%$'\n'*}"
 		expect=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
 	--junit)
@@ -262,7 +262,7 @@ run_host() {
 run_vm() {
 	local pl=() p i=0 n vmt
 	mkdir -p "$stage/tools" "$stage/preload"
-	cp "$SUITE/scripts/executor.sh" "$stage/"
+	cp "$SUITE/scripts/executor.sh" "$SUITE/scripts/ktap_lib.awk" "$stage/"
 	if [ -n "$targets" ]; then
 		cp "$targets" "$stage/mutant_targets.txt"
 		pl+=(--mutant-targets mutant_targets.txt)
@@ -331,7 +331,7 @@ fi
 {
 	out | awk -v banner="$banner" -v verbose="$verbose" -v targets="$targets" \
 		-v infra="$substrate substrate failed (see the lines below)" \
-		-v tailfile="$infra_log" -f "$SUITE/scripts/ktap.awk" | "${post[@]}"
+		-v tailfile="$infra_log" -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk" | "${post[@]}"
 	echo "${PIPESTATUS[@]}" >"$status"
 } &
 wait $!

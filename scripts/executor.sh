@@ -19,6 +19,8 @@
 # listing. Selection (globs, --type) is applied here, on the target, because
 # libkvm programs cannot even list their cases without the kvm module.
 set -u
+# Before any cd: $0 may be relative.
+lib=$(cd "$(dirname "$0")" && pwd)/ktap_lib.awk
 
 root=.
 timeout=300
@@ -53,6 +55,31 @@ cd "$root" || exit 2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kps-exec.XXXXXX") || exit 2
 trap 'reap "$$\."; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
+
+# Shared awk functions (glob2re, glob_match, tap_split), beside this script
+# on the host and in the VM's /suite alike; mawk has no -e, so the programs
+# that use them are files too.
+[ -r "$lib" ] || { echo "executor: $lib missing" >&2; exit 2; }
+# One program's harness lines -> "pass|fail|skip <program>.<case>".
+cat >"$tmp/results.awk" <<'AWK'
+/^(not )?ok [0-9]+ / {
+	ok = tap_split($0)
+	print (ok ? (tap_directive ~ /^SKIP/ ? "skip" : "pass") : "fail"), p "." tap_name
+}
+AWK
+# Planned cases (name, filter, program) of program p matching the globs.
+cat >"$tmp/select.awk" <<'AWK'
+BEGIN { n = split(globs, gl, " ") }
+$3 != p { next }
+!n { print; next }
+{
+	for (i = 1; i <= n; i++)
+		if (glob_match($1, gl[i])) {
+			print
+			next
+		}
+}
+AWK
 
 # Every program runs with KPS_RUN_ID=<executor pid>.<n> in its environment.
 # A harness killed by the timeout leaves its test child behind (the harness
@@ -170,14 +197,7 @@ case_results() {
 		esac
 		return
 	fi
-	awk -v p="$1" '
-		/^(not )?ok [0-9]+ / {
-			st = ($1 == "ok") ? (/# SKIP/ ? "skip" : "pass") : "fail"
-			name = $0
-			sub(/^(not )?ok [0-9]+ /, "", name)
-			sub(/ # .*/, "", name)
-			print st, p "." name
-		}' "$3"
+	awk -v p="$1" -f "$lib" -f "$tmp/results.awk" "$3"
 }
 
 run_prog() {
@@ -225,18 +245,8 @@ run_all() {
 	for p in $progs; do
 		# Run the whole program when all its cases are selected, else
 		# one -r filter per selected case.
-		awk -F'\t' -v p="$p" -v globs="$run_globs" '
-			function glob2re(g) {
-				gsub(/\./, "\\.", g); gsub(/\*/, ".*", g); gsub(/\?/, ".", g)
-				return "^" g "$"
-			}
-			BEGIN { n = split(globs, gl, " ") }
-			$3 != p { next }
-			{
-				if (!n) { print; next }
-				for (i = 1; i <= n; i++)
-					if ($1 ~ glob2re(gl[i]) || $1 ~ glob2re(gl[i] ".*")) { print; next }
-			}' "$tmp/plan" >"$tmp/sel"
+		awk -F'\t' -v p="$p" -v globs="$run_globs" -f "$lib" \
+			-f "$tmp/select.awk" "$tmp/plan" >"$tmp/sel"
 		total=$(wc -l <"$tmp/sel")
 		[ "$total" -eq 0 ] && continue
 		all=$(awk -F'\t' -v p="$p" '$1 == p { print $2 }' "$tmp/counts")

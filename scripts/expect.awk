@@ -25,22 +25,6 @@ function bad(n, msg) {
 	exit 2
 }
 
-function glob2re(g,   re, i, c) {
-	re = "^"
-	for (i = 1; i <= length(g); i++) {
-		c = substr(g, i, 1)
-		if (c == "*")
-			re = re ".*"
-		else if (c == "?")
-			re = re "."
-		else if (c == ".")
-			re = re "\\."
-		else
-			re = re c
-	}
-	return re "$"
-}
-
 function load(   line, n, pat, why) {
 	n = 0
 	while ((getline line < expect) > 0) {
@@ -93,13 +77,9 @@ BEGIN {
 
 /^(not )?ok [0-9]+ / {
 	print
-	name = $0
-	sub(/^(not )?ok [0-9]+ /, "", name)
-	directive = ""
-	if ((p = index(name, " # ")) > 0) {
-		directive = substr(name, p + 3)
-		name = substr(name, 1, p - 1)
-	}
+	tap_split($0)
+	name = tap_name
+	directive = tap_directive
 	i = lookup(name)
 	if (i)
 		used[i]++

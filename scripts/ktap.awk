@@ -80,13 +80,6 @@ function finish_mutant(   n) {
 	fflush()
 }
 
-function glob2re(g) {
-	gsub(/\./, "\\.", g)
-	gsub(/\*/, ".*", g)
-	gsub(/\?/, ".", g)
-	return "^" g "(\\..*)?$"
-}
-
 # 1 if every baseline case matching the mutant's target globs was skipped.
 function unseen(m,   n, gl, i, c, matched) {
 	if (tglobs[m] == "")
@@ -94,7 +87,7 @@ function unseen(m,   n, gl, i, c, matched) {
 	n = split(tglobs[m], gl, " ")
 	for (c in base)
 		for (i = 1; i <= n; i++)
-			if (c ~ glob2re(gl[i])) {
+			if (glob_match(c, gl[i])) {
 				if (base[c] != "skip")
 					return 0
 				matched++
@@ -155,14 +148,9 @@ BEGIN {
 /^@@DONE/ { finish_mutant(); done = 1; next }
 
 inprog && !single[prog] && /^(not )?ok [0-9]+ / {
-	ok = ($1 == "ok")
-	rest = $0
-	sub(/^(not )?ok [0-9]+ /, "", rest)
-	directive = ""
-	if ((p = index(rest, " # ")) > 0) {
-		directive = substr(rest, p + 3)
-		rest = substr(rest, 1, p - 1)
-	}
+	ok = tap_split($0)
+	rest = tap_name
+	directive = tap_directive
 	# A libkvm TEST_REQUIRE in the case's child prints "1..0 # SKIP reason"
 	# (libkvm's own kselftest counters are zero) and the harness reports
 	# "SKIP unknown": give the case that reason.

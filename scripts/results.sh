@@ -51,7 +51,7 @@ fi
 
 rc=0
 if [ -n "$expect" ]; then
-	awk -v expect="$expect" -f "$here/expect.awk" | tee "$ktap"
+	awk -v expect="$expect" -f "$here/ktap_lib.awk" -f "$here/expect.awk" | tee "$ktap"
 	rc=${PIPESTATUS[0]}
 else
 	tee "$ktap"

@@ -6,7 +6,7 @@
 
 agg() {
 	awk -v banner="# kernel tree: /k" -v tailfile="${TAILFILE:-}" \
-		-f "$SUITE/scripts/ktap.awk"
+		-f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk"
 }
 
 # A harness program with pass, fail and skip, and a single-case program.
@@ -161,7 +161,7 @@ t_match "mutation: table flagged" "correct model fails 1 case" "$out"
 # A survivor whose recorded killer cases all skip here is unseen, not a hole.
 tg=$(mktemp)
 printf 'm2\tu_test.f.sev_es.smm\n' >"$tg"
-out=$(awk -v targets="$tg" -f "$SUITE/scripts/ktap.awk" <<'S'
+out=$(awk -v targets="$tg" -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk" <<'S'
 @@CASE u_test.f.sev_es.smm
 @@CASE u_test.f.sev_es.regs
 @@PLANDONE

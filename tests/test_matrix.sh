@@ -92,7 +92,7 @@ t_match "diff: nothing differs" "^\(no case differs across kernels\)$" "$out"
 t_match "duplicate labels made unique" "^case +new +new#2$" "$out"
 
 # ktap.awk keeps the reason libkvm prints in a harness case's child.
-out=$(awk -f "$SUITE/scripts/ktap.awk" <<'S'
+out=$(awk -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk" <<'S'
 @@CASE h_test.f.default.one
 @@CASE h_test.f.default.two
 @@PLANDONE
@@ -135,9 +135,9 @@ P
 	chmod +x "$tmp/t/x86_64/$p"
 done
 out=$(sh "$SUITE/scripts/executor.sh" --root "$tmp/t" --select a_test.f.default.one \
-	--select 'b_test.f.*.two' x86_64/a_test x86_64/b_test | awk -f "$SUITE/scripts/ktap.awk")
+	--select 'b_test.f.*.two' x86_64/a_test x86_64/b_test | awk -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk")
 t_eq "filter over two programs: both run" "2 passed, 0 failed, 0 skipped" "$(tail -n1 <<<"$out")"
-out=$(awk -f "$SUITE/scripts/ktap.awk" <<'S'
+out=$(awk -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk" <<'S'
 @@CASE h_test.f.default.one
 @@CASE g_test.f.default.two
 @@PLANDONE

@@ -138,7 +138,7 @@ printf '#!/bin/sh\n[ "$1" = -l ] && exit 0\necho "ok 1 fine"\n' >"$tmp/root/x86_
 chmod +x "$tmp/root/x86_64/"*
 t0=$(date +%s)
 out=$(timeout 60 "$SUITE/scripts/executor.sh" --root "$tmp/root" --timeout 3 \
-	x86_64/hang_test x86_64/ok_test | timeout 60 awk -f "$SUITE/scripts/ktap.awk")
+	x86_64/hang_test x86_64/ok_test | timeout 60 awk -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk")
 rc=$?
 dt=$(($(date +%s) - t0))
 t_match "bounded: hung program is a TIMEOUT" "^not ok 1 hang_test # TIMEOUT$" "$out"
@@ -236,7 +236,7 @@ CEOF
 	t0=$(date +%s%N)
 	out=$(timeout 60 "$SUITE/scripts/executor.sh" --root "$tmp/hs/root" --timeout 2 \
 		x86_64/vmcall_hang_test |
-		timeout 60 awk -f "$SUITE/scripts/ktap.awk")
+		timeout 60 awk -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk")
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	if grep -q "^ok 1 " <<<"$out"; then
 		echo "# this host completes hypercalls: the program timeout is not exercised"
