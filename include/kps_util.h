@@ -117,6 +117,18 @@ __u8 kps_canary_byte(__u8 seed, size_t i);
 void kps_canary_fill(void *buf, size_t len, __u8 seed);
 /* Offset of the first byte that differs from the pattern, or -1. */
 ssize_t kps_canary_check(const void *buf, size_t len, __u8 seed);
+/*
+ * Guard bytes after an ioctl argument: allocate size + KPS_GUARD_LEN,
+ * kps_guard_fill() before the call, kps_guard_check() after it.  The check
+ * returns the offset from buf of the first guard byte that changed (an
+ * ioctl that wrote past its struct), or -1.
+ */
+#define KPS_GUARD_LEN		64
+#define KPS_GUARD_SEED		0x3c
+
+void kps_guard_fill(void *buf, size_t size);
+ssize_t kps_guard_check(const void *buf, size_t size);
+
 /* Offset of the first differing byte of a and b, or -1. */
 ssize_t kps_memdiff(const void *a, const void *b, size_t len);
 

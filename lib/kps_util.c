@@ -227,6 +227,19 @@ ssize_t kps_canary_check(const void *buf, size_t len, __u8 seed)
 	return -1;
 }
 
+void kps_guard_fill(void *buf, size_t size)
+{
+	kps_canary_fill((__u8 *)buf + size, KPS_GUARD_LEN, KPS_GUARD_SEED);
+}
+
+ssize_t kps_guard_check(const void *buf, size_t size)
+{
+	ssize_t off = kps_canary_check((const __u8 *)buf + size, KPS_GUARD_LEN,
+				       KPS_GUARD_SEED);
+
+	return off < 0 ? -1 : (ssize_t)size + off;
+}
+
 ssize_t kps_memdiff(const void *a, const void *b, size_t len)
 {
 	const __u8 *pa = a, *pb = b;
