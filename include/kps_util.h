@@ -29,6 +29,15 @@ struct kps_vm_type {
 	bool private_mem;	/* kvm->arch.has_private_mem */
 	bool protected_state;	/* kvm->arch.has_protected_state */
 	const char *knob;	/* what enables it, for skip reasons */
+	/*
+	 * The module parameter that gates the type: "kvm_amd" "sev_es".  For
+	 * SEV, SEV-ES, SNP and TDX its value after hardware setup is the
+	 * KVM_CAP_VM_TYPES bit (param_is_bit); for SW_PROTECTED it is only
+	 * necessary (kvm.tdp_mmu); NULL for DEFAULT.
+	 */
+	const char *mod;
+	const char *param;
+	bool param_is_bit;
 };
 
 /* Indexed by type value, 0..KPS_NR_VM_TYPES-1. */
@@ -62,6 +71,14 @@ long kps_supported_vm_types(void);
  */
 char *kps_vm_type_absent(unsigned long type, unsigned long mask,
 			 char *buf, size_t len);
+
+/*
+ * Read /sys/module/<mod>/parameters/<param> into val (first line).
+ * Returns 1 when read, 0 when the module is not loaded (no
+ * /sys/module/<mod>), -1 when the module has no such parameter.
+ */
+int kps_module_param(const char *mod, const char *param, char *val,
+		     size_t len);
 
 /* open("/dev/kvm", O_RDWR): fd, or -1 with errno. */
 int kps_open_kvm(void);

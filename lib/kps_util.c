@@ -15,28 +15,40 @@
 const struct kps_vm_type kps_vm_types[KPS_NR_VM_TYPES] = {
 	[KVM_X86_DEFAULT_VM] = {
 		KVM_X86_DEFAULT_VM, "default", "KVM_X86_DEFAULT_VM",
-		false, false, "always supported",
+		false, false, "always supported", NULL, NULL, false,
 	},
+	/* 6.12 x86.c:9385-9386: CONFIG_KVM_SW_PROTECTED_VM && tdp_mmu_enabled */
 	[KVM_X86_SW_PROTECTED_VM] = {
 		KVM_X86_SW_PROTECTED_VM, "sw_protected",
 		"KVM_X86_SW_PROTECTED_VM", true, false,
 		"CONFIG_KVM_SW_PROTECTED_VM=n or kvm.tdp_mmu=N",
+		"kvm", "tdp_mmu", false,
 	},
+	/*
+	 * 6.12 svm/sev.c:3144-3146 sev_hardware_setup() leaves each parameter
+	 * equal to what is usable, and 2974-2986 sev_set_cpu_caps() sets the
+	 * type bits from the same variables.
+	 */
 	[KVM_X86_SEV_VM] = {
 		KVM_X86_SEV_VM, "sev", "KVM_X86_SEV_VM", false, false,
 		"kvm_amd.sev=N, no SVM/NPT or no SEV firmware",
+		"kvm_amd", "sev", true,
 	},
 	[KVM_X86_SEV_ES_VM] = {
 		KVM_X86_SEV_ES_VM, "sev_es", "KVM_X86_SEV_ES_VM", false, true,
 		"kvm_amd.sev_es=N or no SEV-ES firmware",
+		"kvm_amd", "sev_es", true,
 	},
 	[KVM_X86_SNP_VM] = {
 		KVM_X86_SNP_VM, "snp", "KVM_X86_SNP_VM", true, true,
 		"kvm_amd.sev_snp=N or SNP not initialized",
+		"kvm_amd", "sev_snp", true,
 	},
+	/* UP vmx/main.c vt_init(): the bit iff enable_tdx (kvm_intel.tdx) */
 	[KVM_X86_TDX_VM] = {
 		KVM_X86_TDX_VM, "tdx", "KVM_X86_TDX_VM", true, true,
 		"kvm_intel.tdx=N or a kernel without TDX (< 6.16)",
+		"kvm_intel", "tdx", true,
 	},
 };
 
@@ -87,6 +99,28 @@ char *kps_vm_types_str(unsigned long mask, char *buf, size_t len)
 					off ? "," : "", bit);
 	}
 	return buf;
+}
+
+int kps_module_param(const char *mod, const char *param, char *val,
+		     size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	val[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod,
+		 param);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "/sys/module/%s", mod);
+		return access(path, F_OK) ? 0 : -1;
+	}
+	n = read(fd, val, len - 1);
+	close(fd);
+	val[n > 0 ? n : 0] = '\0';
+	val[strcspn(val, "\n")] = '\0';
+	return 1;
 }
 
 int kps_open_kvm(void)

@@ -5,7 +5,6 @@
  * mutant table and the executable entry point of the .so
  * (build/model/libkvm_sev_model.so --list-mutants).
  */
-#include <cpuid.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +26,6 @@
 enum mutant_id model_mutant;
 bool sev_enabled = true, sev_es_enabled = true, sev_snp_enabled = true;
 int model_trace;
-int host_cbit;
 
 static const struct {
 	const char *name;
@@ -374,7 +372,8 @@ static int model_open(const char *path, int flags)
 		else if (!strcmp(p, "sev_es"))
 			val = sev_es_enabled ? "Y\n" : "N\n";
 		else if (!strcmp(p, "sev_snp"))
-			val = sev_snp_enabled ? "Y\n" : "N\n";
+			val = sev_snp_enabled && !MUTANT(param_disagrees) ?
+			      "Y\n" : "N\n";
 		if (!val)
 			return -2;
 		if ((flags & O_ACCMODE) != O_RDONLY) {
@@ -595,7 +594,6 @@ static bool env_off(const char *name)
 __attribute__((constructor)) static void model_init(void)
 {
 	const char *m = getenv("MODEL_MUTANT");
-	unsigned int a, b, c, d;
 	int i;
 
 	model_trace = getenv("MODEL_TRACE") && strcmp(getenv("MODEL_TRACE"), "0");
@@ -621,14 +619,12 @@ __attribute__((constructor)) static void model_init(void)
 	sev_es_enabled = sev_enabled && !env_off("MODEL_SEV_ES");
 	sev_snp_enabled = sev_es_enabled && !env_off("MODEL_SEV_SNP");
 
-	if (__get_cpuid_max(0x80000000, NULL) >= 0x8000001f) {
-		__cpuid_count(0x8000001f, 0, a, b, c, d);
-		host_cbit = b & 0x3f;
-	}
+	model_cpuid_init();
 	pthread_atfork(model_lock, model_unlock, model_unlock);
-	mtrace("loaded (mutant '%s', sev %d sev_es %d sev_snp %d, host C-bit %d)",
+	mtrace("loaded (mutant '%s', sev %d sev_es %d sev_snp %d, C-bit %d%s)",
 	       mutants[model_mutant].name, sev_enabled, sev_es_enabled,
-	       sev_snp_enabled, host_cbit);
+	       sev_snp_enabled, host_cbit,
+	       cpuid_trapped ? ", cpuid 0x8000001F trapped" : "");
 }
 
 /* ---- running the .so itself ---------------------------------------------- */

@@ -78,8 +78,11 @@ extern enum mutant_id model_mutant;
 extern bool sev_enabled, sev_es_enabled, sev_snp_enabled;
 extern int model_trace;
 
-/* Host facts, read once. */
-extern int host_cbit;		/* host CPUID 0x8000001F EBX[5:0] */
+/* CPUID 0x8000001F as the program sees it (cpuid.c). */
+extern int host_cbit;		/* the C-bit position libkvm reads */
+extern bool cpuid_trapped;	/* the program's cpuid is the model's */
+void model_cpuid_init(void);
+u32 model_sev_cpuid_eax(u32 eax);	/* SEV, SEV-ES, SNP bits set */
 
 struct mvm;
 

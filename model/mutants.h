@@ -53,6 +53,10 @@ MODEL_MUTANT(readonly_mem_accepted,
 MODEL_MUTANT(vm_types_over,
 	     "KVM_CAP_VM_TYPES also advertises type 5 (TDX) and KVM_CREATE_VM(5) succeeds")
 MODEL_MUTANT(vm_types_under, "KVM_CAP_VM_TYPES drops SEV_ES while CPUID still reports SEV-ES")
+MODEL_MUTANT(param_disagrees,
+	     "kvm_amd.sev_snp reads N while KVM_CAP_VM_TYPES advertises SNP")
+MODEL_MUTANT(cbit_mismatch,
+	     "KVM_GET_SUPPORTED_CPUID reports a C-bit other than the cpuid instruction's")
 MODEL_MUTANT(out_of_range_type_accepted,
 	     "KVM_CREATE_VM drops the type < 32 check (type 34 creates an SEV VM)")
 MODEL_MUTANT(run_refused_after_protection, "KVM_RUN fails EINVAL on protected vCPUs")

@@ -118,16 +118,11 @@ static long get_supported_cpuid(int fd, unsigned long arg)
 	/*
 	 * 6.12 cpuid.c 0x8000001F: SEV/SEV-ES/SNP from kvm_cpu_caps, EBX keeps
 	 * the host's C-bit position and clears the PA-bits reduction and
-	 * NumVMPL.  The model reports the host's C-bit (what libkvm reads with
-	 * the cpuid instruction), see README.md.
+	 * NumVMPL.  The model reports the C-bit libkvm reads with the cpuid
+	 * instruction (cpuid.c), see README.md.
 	 */
-	e1f->eax &= ~((1u << 1) | (1u << 3) | (1u << 4));
-	e1f->eax |= 1u << 1;
-	if (sev_es_enabled)
-		e1f->eax |= 1u << 3;
-	if (sev_snp_enabled)
-		e1f->eax |= 1u << 4;
-	e1f->ebx = (u32)host_cbit;
+	e1f->eax = model_sev_cpuid_eax(e1f->eax);
+	e1f->ebx = (u32)host_cbit ^ MUTANT(cbit_mismatch);
 	if (emax && emax->eax < 0x8000001f)
 		emax->eax = 0x8000001f;
 	if (copy_to_user((void *)arg, c, sizeof(hdr) + c->nent * sizeof(*e)))

@@ -45,9 +45,41 @@ static bool advertised(unsigned long mask, unsigned long type)
 }
 
 /*
+ * The type's module parameter against its KVM_CAP_VM_TYPES bit.  For SEV,
+ * SEV-ES, SNP (kvm_amd) and TDX (kvm_intel) the parameter holds, after
+ * hardware setup, exactly what the bit says (kps_vm_types[].param_is_bit),
+ * so the two must agree; a vendor module that is not loaded, or has no such
+ * parameter, advertises no such type.  SW_PROTECTED needs kvm.tdp_mmu=Y.
+ * This is the rule "SEV types only where kvm_amd runs", judged from the
+ * module kvm reports rather than the CPU vendor.  Before KVM_CAP_VM_TYPES
+ * (6.10) an SEV host has kvm_amd.sev=Y but only type 0: no check then.
+ */
+static void check_module_param(struct __test_metadata *_metadata,
+			       unsigned long type, unsigned long mask)
+{
+	const struct kps_vm_type *t = kps_vm_type(type);
+	bool adv = advertised(mask, type), on;
+	char types[96], val[16];
+	int r;
+
+	if (!t || !t->mod || kps_kvm_cap(KVM_CAP_VM_TYPES) <= 0)
+		return;
+	r = kps_module_param(t->mod, t->param, val, sizeof(val));
+	on = r == 1 && (val[0] == 'Y' || val[0] == '1');
+	if (!adv && !t->param_is_bit)
+		return;
+	kps_vm_types_str(mask, types, sizeof(types));
+	ASSERT_EQ(adv, on) {
+		TH_LOG("KVM_CAP_VM_TYPES=%#lx (%s) %s %s, but %s.%s is %s",
+		       mask, types, adv ? "has" : "lacks", t->uapi, t->mod,
+		       t->param, r == 1 ? val : r ? "absent" :
+		       "absent (module not loaded)");
+	}
+}
+
+/*
  * KVM_CREATE_VM(type): a VM fd iff the type is advertised, else exactly
- * -1/EINVAL.  An advertised SEV type implies an AMD host and TDX an Intel
- * host (spec 1.2: SVM advertises only 0-4, VMX only 0, 1, 5).
+ * -1/EINVAL; either way the type's module parameter agrees.
  */
 static void check_create(struct __test_metadata *_metadata,
 			 unsigned long type, unsigned long mask)
@@ -55,6 +87,7 @@ static void check_create(struct __test_metadata *_metadata,
 	char types[96], what[48], msg[256];
 	int fd, err, r;
 
+	check_module_param(_metadata, type, mask);
 	kps_vm_types_str(mask, types, sizeof(types));
 	snprintf(what, sizeof(what), "KVM_CREATE_VM(%#lx)", type);
 	fd = kps_create_vm_raw(type);
@@ -86,17 +119,6 @@ static void check_create(struct __test_metadata *_metadata,
 		ASSERT_EQ((long)mask, r) {
 			TH_LOG("KVM_CAP_VM_TYPES on a %s VM fd %#x, on /dev/kvm %#lx",
 			       tname(type), r, mask);
-		}
-
-	if (type >= KVM_X86_SEV_VM && type <= KVM_X86_SNP_VM)
-		ASSERT_TRUE(host_cpu_is_amd) {
-			TH_LOG("KVM_CAP_VM_TYPES=%#lx (%s): %s on non-AMD",
-			       mask, types, tname(type));
-		}
-	if (type == KVM_X86_TDX_VM)
-		ASSERT_TRUE(host_cpu_is_intel) {
-			TH_LOG("KVM_CAP_VM_TYPES=%#lx (%s): tdx on non-Intel",
-			       mask, types);
 		}
 }
 
@@ -439,6 +461,29 @@ TEST_F(vm_type_cpuid, cpuid_agrees)
 		       eax, variant->feature, variant->eax_bit, in_cpuid,
 		       self->mask, types, in_types ? "has" : "lacks",
 		       kps_vm_types[variant->type].uapi);
+	}
+}
+
+/*
+ * 6.12 cpuid.c:1371-1383 __do_cpuid_func(0x8000001F) keeps the host's C-bit
+ * position (EBX[5:0]) where SEV is supported: the value libkvm takes from
+ * the cpuid instruction for the VM's page tables (processor.c:1139) must be
+ * the one KVM reports.
+ */
+TEST_F(vm_type_cpuid, cbit_agrees)
+{
+	const struct kvm_cpuid_entry2 *e;
+	char why[160];
+	__u32 host;
+
+	if (!advertised(self->mask, variant->type))
+		SKIP(return, "%s", kps_vm_type_absent(variant->type, self->mask,
+						      why, sizeof(why)));
+	e = get_cpuid_entry(kvm_get_supported_cpuid(), 0x8000001f, 0);
+	host = this_cpu_property(X86_PROPERTY_SEV_C_BIT);
+	ASSERT_EQ(host, e->ebx & 0x3f) {
+		TH_LOG("%s: KVM_GET_SUPPORTED_CPUID 0x8000001F.EBX=%#x (C-bit %u), cpuid C-bit %u",
+		       variant->feature, e->ebx, e->ebx & 0x3f, host);
 	}
 }
 
