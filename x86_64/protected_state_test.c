@@ -905,6 +905,8 @@ static void check_readonly_slot(struct __test_metadata *_metadata,
 static void check_multi_as(struct __test_metadata *_metadata,
 			   struct kps_pvm *p, const char *phase)
 {
+	const char *rule_smm =
+		"4 MULTI_ADDRESS_SPACE: has_private_mem ? 1 : 2 (kvm_main.c:4936-4940)";
 	char why[320];
 	int smm = kps_config_smm(true, why, sizeof(why));
 
@@ -913,8 +915,7 @@ static void check_multi_as(struct __test_metadata *_metadata,
 	}
 	check_vm_cap(_metadata, p, KVM_CAP_MULTI_ADDRESS_SPACE,
 		     "KVM_CAP_MULTI_ADDRESS_SPACE",
-		     !smm ? 0 : pvm_private_mem(p) ? 1 : 2,
-		     smm ? "4 KVM_CAP_MULTI_ADDRESS_SPACE: has_private_mem ? 1 : 2 (kvm_main.c:4936-4940, kvm_host.h:2291-2294), CONFIG_KVM_SMM=y" :
+		     !smm ? 0 : pvm_private_mem(p) ? 1 : 2, smm ? rule_smm :
 		     "4 KVM_CAP_MULTI_ADDRESS_SPACE: 0 without CONFIG_KVM_SMM (kvm_main.c:4935-4940)",
 		     phase);
 }

@@ -645,7 +645,8 @@ static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 			break;
 		case 2:
 			xcrs->xcrs[0].value &= ~1ULL;
-			exp_set(e, -1, EINVAL, "XCR0 without x87: __kvm_set_xcr() fails, 6.12 x86.c:5230-5231");
+			exp_set(e, -1, EINVAL,
+				"XCR0 without x87: __kvm_set_xcr() fails, 6.12 x86.c:5230-5231");
 			break;
 		default:
 			/* move XCR0 behind entries with other indices */
@@ -700,7 +701,8 @@ static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 			ev->exception.injected = 1;
 			v = rnd_below(&c->st, 225);
 			ev->exception.nr = v ? 31 + v : NMI_VECTOR;
-			exp_set(e, -1, EINVAL, "exception vector NMI or > 31: 6.12 x86.c:5037-5039");
+			exp_set(e, -1, EINVAL,
+				"exception vector NMI or > 31: 6.12 x86.c:5037-5039");
 			break;
 		}
 		return true;

@@ -402,7 +402,7 @@ TEST_F(vm_type, cap_pre_fault_memory)
 	dev = dev_cap(_metadata, KVM_CAP_PRE_FAULT_MEMORY,
 		      "KVM_CAP_PRE_FAULT_MEMORY");
 	ASSERT_EQ(exp, dev) {
-		TH_LOG("KVM_CAP_PRE_FAULT_MEMORY on /dev/kvm: expected %d (tdp_enabled: %s), seen %d",
+		TH_LOG("KVM_CAP_PRE_FAULT_MEMORY on /dev/kvm: expected %d (%s), seen %d",
 		       exp, why, dev);
 	}
 	ASSERT_EQ(exp, val) {
