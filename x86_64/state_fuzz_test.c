@@ -600,7 +600,7 @@ static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 			((struct kvm_sregs2 *)buf)->flags |=
 				rnd_bits(&c->st, ~(__u64)KVM_SREGS2_FLAGS_PDPTRS_VALID);
 			exp_set(e, -1, EINVAL,
-				"unknown flag: 6.12 regs.c:681-682 -> -EINVAL");
+				"unknown flag: 6.12 regs.c:684-685 -> -EINVAL");
 			return true;
 		}
 		/* kvm_sregs2 starts with the fields of kvm_sregs */
@@ -630,23 +630,23 @@ static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 	case KPS_IO_set_xcrs:
 		if (!xcrs->nr_xcrs) {
 			/* GET_XCRS gave none: no XSAVE on the host */
-			exp_set(e, -1, EINVAL, "no XSAVE: 6.12 x86.c:5220-5221");
+			exp_set(e, -1, EINVAL, "no XSAVE: 6.12 x86.c:5218-5219");
 			return true;
 		}
-		exp_set(e, 0, 0, "XCR0 as read, other XCR indices ignored: 6.12 x86.c:5223-5232");
+		exp_set(e, 0, 0, "XCR0 as read, other XCR indices ignored: 6.12 x86.c:5221-5232");
 		switch (rnd_below(&c->st, 4)) {
 		case 0:
 			xcrs->nr_xcrs = KVM_MAX_XCRS + 1 + rnd_below(&c->st, 1000);
-			exp_set(e, -1, EINVAL, "nr_xcrs > KVM_MAX_XCRS: 6.12 x86.c:5223");
+			exp_set(e, -1, EINVAL, "nr_xcrs > KVM_MAX_XCRS: 6.12 x86.c:5221");
 			break;
 		case 1:
 			xcrs->flags = (__u32)rnd_bits(&c->st, 0xffffffff);
-			exp_set(e, -1, EINVAL, "flags != 0: 6.12 x86.c:5223");
+			exp_set(e, -1, EINVAL, "flags != 0: 6.12 x86.c:5221");
 			break;
 		case 2:
 			xcrs->xcrs[0].value &= ~1ULL;
 			exp_set(e, -1, EINVAL,
-				"XCR0 without x87: __kvm_set_xcr() fails, 6.12 x86.c:5230-5231");
+				"XCR0 without x87: __kvm_set_xcr() fails, 6.12 x86.c:5227-5232");
 			break;
 		default:
 			/* move XCR0 behind entries with other indices */
