@@ -15,20 +15,18 @@
  * the iteration and the first bytes of the argument.
  *
  * What is checked:
- *   default  no crash, no hang (harness timeout), no positive return where
- *            the kernel never returns one (only GET/SET_MSRS count), -1
- *            always with an errno, E2BIG for nmsrs >= 256 (MAX_IO_MSRS),
- *            and the vCPU still answers KVM_GET_REGS afterwards.
- *   sev_es,  exactly the spec's result (kps_expect_row()): rows blocked on
- *   snp      a protected vCPU return -1/EINVAL whatever the argument and
- *            leave it byte for byte untouched (spec 3); sync regs -1/EINVAL
- *            for any kvm_valid_regs/kvm_dirty_regs bit with kvm_run->s.regs
- *            untouched (spec 4); GET/SET_MSRS a count no larger than the
- *            index of the first blocked MSR, equal to it when every earlier
- *            MSR is one KVM always handles, with the GET write-back rules
- *            of spec 3 (stopping entry zeroed, later entries echoed);
- *            unblocked rows 0 or a validity error (EINVAL, E2BIG), never
- *            positive; KVM_NMI and KVM_TRANSLATE exactly 0.
+ *   rows blocked on a protected vCPU (kps_expect_row()): -1/EINVAL
+ *            whatever the argument, the argument byte for byte untouched
+ *            (spec 3); sync regs -1/EINVAL for any kvm_valid_regs/
+ *            kvm_dirty_regs bit with kvm_run->s.regs untouched (spec 4).
+ *   every other row (default vCPU, unblocked rows of SEV-ES/SNP): the
+ *            argument is drawn from classes whose answer the row's 6.12
+ *            checks fix (gen_arg(), gen_msrs(), gen_sync()): a valid
+ *            argument with its unchecked fields random gives 0, one field
+ *            invalid by construction gives exactly its errno, an MSR list
+ *            of known-good and never-implemented indices gives exactly the
+ *            count before the first failing entry; refused SETs leave the
+ *            argument untouched, GET_MSRS write-back follows x86.c:4131.
  * Every case also checks that it leaves no fd open (kps_leak.h).
  *
  * The vCPU never enters the guest: KVM_RUN is only issued with
