@@ -92,4 +92,16 @@ MODEL_MUTANT(migrate_fpu_not_confidential,
 	     )
 MODEL_MUTANT(mirror_cmds_allowed, "mirror VMs accept every SEV command")
 
+MODEL_MUTANT(multi_as_flipped,
+	     "KVM_CAP_MULTI_ADDRESS_SPACE 2 without CONFIG_KVM_SMM, 0 with it (all fds)")
+MODEL_MUTANT(smm_cap_flipped, "KVM_CAP_X86_SMM 1 without CONFIG_KVM_SMM, 0 with it (all fds)")
+MODEL_MUTANT(prefault_cap_flipped, "KVM_CAP_PRE_FAULT_MEMORY answered !tdp_enabled (all fds)")
+MODEL_MUTANT(gmem_caps_inverted,
+	     "SEV/SEV-ES VM fds: GUEST_MEMFD inverted, GUEST_MEMFD_FLAGS MMAP iff that is 1")
+MODEL_MUTANT(debugregs_flags_accepted,
+	     "KVM_SET_DEBUGREGS with nonzero flags returns 0 on vCPUs it does not block")
+MODEL_MUTANT(sync_valid_refused,
+	     "KVM_RUN + immediate_exit + sync-regs bits fails EINVAL without protected state")
+MODEL_MUTANT(msr_set_count_short, "KVM_SET_MSRS returns one less than the MSRs it wrote")
+
 #undef MODEL_MUTANT

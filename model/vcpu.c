@@ -657,6 +657,9 @@ static long vcpu_run(struct mvcpu *v, int fd)
 		return -EINVAL;
 	if (MUTANT(run_refused_after_protection) && eff_gsp(v))
 		return -EINVAL;
+	if (MUTANT(sync_valid_refused) && !eff_hps(v) && run->immediate_exit &&
+	    (run->kvm_valid_regs || run->kvm_dirty_regs))
+		return -EINVAL;
 	/* svm.c:4285-4289 svm_vcpu_pre_run(): after the immediate_exit check */
 	if (vm->need_init && !MUTANT(run_before_init2) && !run->immediate_exit)
 		return -EINVAL;
@@ -694,6 +697,7 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 {
 	struct mvm *vm = v->vm;
 	struct msnap *s = &v->snap;
+	struct kvm_debugregs dregs;
 	bool handled;
 	long r;
 
@@ -741,6 +745,9 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 		return get_ps(v, fd, req, arg, sizeof(struct kvm_debugregs), &s->dregs,
 			      SKIP(get_debugregs));
 	case KVM_SET_DEBUGREGS:	/* 6.12 regs.c:850-852 after copy_from_user */
+		if (MUTANT(debugregs_flags_accepted) && !vcpu_ps(v) &&
+		    !copy_from_user(&dregs, (void *)arg, sizeof(dregs)) && dregs.flags)
+			return 0;
 		return set_ps(v, fd, req, arg, sizeof(struct kvm_debugregs),
 			      SKIP(set_debugregs));
 	case KVM_GET_XCRS:	/* 6.12 x86.c:5193-5195 */
@@ -775,7 +782,10 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS:
-		return msrs_ioctl(v, fd, req, arg);
+		r = msrs_ioctl(v, fd, req, arg);
+		if (MUTANT(msr_set_count_short) && req == KVM_SET_MSRS && r > 0)
+			r--;
+		return r;
 
 	case KVM_SET_GUEST_DEBUG: {
 		struct kvm_guest_debug dbg;

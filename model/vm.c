@@ -195,6 +195,18 @@ static long dev_attr(int fd, unsigned long req, unsigned long arg)
 	return 0;
 }
 
+/* The capability mutants shared by /dev/kvm and VM fds. */
+static long cap_mutant(unsigned long cap, long r)
+{
+	if (cap == KVM_CAP_MULTI_ADDRESS_SPACE && MUTANT(multi_as_flipped))
+		return r ? 0 : 2;
+	if (cap == KVM_CAP_X86_SMM && MUTANT(smm_cap_flipped))
+		return !r;
+	if (cap == KVM_CAP_PRE_FAULT_MEMORY && MUTANT(prefault_cap_flipped))
+		return !r;
+	return r;
+}
+
 long kvm_dev_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	long r;
@@ -206,6 +218,7 @@ long kvm_dev_ioctl(int fd, unsigned long req, unsigned long arg)
 			return r;
 		if (arg == KVM_CAP_VM_TYPES)
 			return model_vm_types(r);	/* 6.12 x86.c:4387-4388 */
+		r = cap_mutant(arg, r);
 		if (arg == KVM_CAP_VM_COPY_ENC_CONTEXT_FROM ||
 		    arg == KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM)
 			return 1;			/* 6.12 x86.c:4252-4253 */
@@ -628,6 +641,9 @@ static bool vm_type_modelled(const struct mvm *vm)
 	return vm_type_sev_family(vm->type) || vm->type == M_KVM_X86_TDX_VM;
 }
 
+/* 6.18 uapi (KVM_CAP_GUEST_MEMFD_FLAGS) */
+#define KPS_MODEL_CAP_GUEST_MEMFD_FLAGS	244
+
 static long vm_check_extension(struct mvm *vm, int fd, unsigned long cap)
 {
 	bool modelled = vm_type_modelled(vm);
@@ -635,6 +651,7 @@ static long vm_check_extension(struct mvm *vm, int fd, unsigned long cap)
 
 	if (r < 0)
 		return r;
+	r = cap_mutant(cap, r);
 	switch (cap) {
 	case KVM_CAP_VM_TYPES:
 		return model_vm_types(r);
@@ -663,9 +680,18 @@ static long vm_check_extension(struct mvm *vm, int fd, unsigned long cap)
 		 * (0 on 6.12; newer kernels whose guest_memfd can back shared
 		 * memory offer it to every VM).
 		 */
+		if (modelled && !vm_has_private_mem(vm) &&
+		    MUTANT(gmem_caps_inverted))
+			return !r;
 		if (!vm_has_private_mem(vm) || MUTANT(private_caps_wrong))
 			return r;
 		return 1;
+	case KPS_MODEL_CAP_GUEST_MEMFD_FLAGS:
+		if (modelled && !vm_has_private_mem(vm) &&
+		    MUTANT(gmem_caps_inverted))
+			return sys_ioctl(fd, KVM_CHECK_EXTENSION,
+					 KVM_CAP_GUEST_MEMFD) ? 0 : 1;
+		return r;
 	case KVM_CAP_MEMORY_ATTRIBUTES:
 		/* 6.12 kvm_main.c:2403-2410 kvm_supported_mem_attributes() */
 		if (!modelled || MUTANT(private_caps_wrong))

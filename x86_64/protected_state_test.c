@@ -71,6 +71,7 @@
 #include "sev.h"
 #include "ucall_common.h"
 
+#include "kps_host.h"
 #include "kps_leak.h"
 #include "kps_protected.h"
 #include "kps_state_ioctls.h"
@@ -895,52 +896,46 @@ static void check_readonly_slot(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * kvm_main.c:4936-4940: VM fd kvm_arch_nr_memslot_as_ids() =
+ * has_private_mem ? 1 : 2; compiled out (0) without CONFIG_KVM_SMM, which
+ * comes from the kernel config or KVM_CAP_X86_SMM on /dev/kvm
+ * (kps_config_smm()), not from this capability on /dev/kvm.
+ */
 static void check_multi_as(struct __test_metadata *_metadata,
 			   struct kps_pvm *p, const char *phase)
 {
-	int dev = kps_kvm_cap(KVM_CAP_MULTI_ADDRESS_SPACE);
+	const char *rule_smm =
+		"4 MULTI_ADDRESS_SPACE: has_private_mem ? 1 : 2 (kvm_main.c:4936-4940)";
+	char why[320];
+	int smm = kps_config_smm(true, why, sizeof(why));
 
-	/*
-	 * kvm_main.c:4936-4940: VM fd kvm_arch_nr_memslot_as_ids() =
-	 * has_private_mem ? 1 : 2; compiled out (0) without CONFIG_KVM_SMM.
-	 */
+	ASSERT_LE(0, smm) {
+		TH_LOG("cannot derive CONFIG_KVM_SMM: %s", why);
+	}
 	check_vm_cap(_metadata, p, KVM_CAP_MULTI_ADDRESS_SPACE,
 		     "KVM_CAP_MULTI_ADDRESS_SPACE",
-		     dev <= 0 ? dev : (pvm_private_mem(p) ? 1 : dev),
-		     "4 KVM_CAP_MULTI_ADDRESS_SPACE: has_private_mem ? 1 : 2 (kvm_main.c:4936-4940, kvm_host.h:2291-2294)",
+		     !smm ? 0 : pvm_private_mem(p) ? 1 : 2, smm ? rule_smm :
+		     "4 KVM_CAP_MULTI_ADDRESS_SPACE: 0 without CONFIG_KVM_SMM (kvm_main.c:4935-4940)",
 		     phase);
 }
 
+/* kps_guest_memfd_rule(): by kernel version, config and has_private_mem. */
 static void check_guest_memfd(struct __test_metadata *_metadata,
 			      struct kps_pvm *p, const char *phase)
 {
-	bool priv = pvm_private_mem(p);
-	/*
-	 * Kernels with KVM_CAP_GUEST_MEMFD_FLAGS (6.18+: mmap()able
-	 * guest_memfd) answer 1 for every VM (a 6.18 host does for type 0);
-	 * there only private-memory types are pinned down.
-	 */
-	bool any = kps_kvm_cap(KPS_CAP_GUEST_MEMFD_FLAGS) > 0;
-	struct kps_expect e = {
-		.rule =
-			"4 KVM_CAP_GUEST_MEMFD: has_private_mem (kvm_main.c:4966-4968); 0 or 1 without private memory where KVM_CAP_GUEST_MEMFD_FLAGS exists",
-	};
-	char msg[MSG_LEN];
-	int r;
+	char why[320], rule[480];
+	int cfg, exp;
 
-	r = ioctl(p->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
-	row_msg(msg, p, 0, phase,
-		"KVM_CHECK_EXTENSION(KVM_CAP_GUEST_MEMFD) on the VM fd", &e,
-		priv, r, errno, -1);
-	if (priv || !any) {
-		ASSERT_EQ(priv, r) {
-			TH_LOG("%s", msg);
-		}
-	} else {
-		ASSERT_TRUE(r == 0 || r == 1) {
-			TH_LOG("%s", msg);
-		}
+	exp = kps_guest_memfd_rule(pvm_private_mem(p), &cfg, why, sizeof(why));
+	ASSERT_LE(0, exp) {
+		TH_LOG("cannot derive KVM_CAP_GUEST_MEMFD: %s", why);
 	}
+	snprintf(rule, sizeof(rule),
+		 "4 KVM_CAP_GUEST_MEMFD: has_private_mem (6.12 kvm_main.c:4966-4968), every VM from 6.18; %s",
+		 why);
+	check_vm_cap(_metadata, p, KVM_CAP_GUEST_MEMFD, "KVM_CAP_GUEST_MEMFD",
+		     exp, rule, phase);
 }
 
 static void check_mem_attributes(struct __test_metadata *_metadata,
@@ -953,20 +948,37 @@ static void check_mem_attributes(struct __test_metadata *_metadata,
 		     phase);
 }
 
+/*
+ * 4 KVM_CAP_X86_SMM: x86.c:4308-4318 has_emulated_msr(kvm, SMBASE): 0
+ * without CONFIG_KVM_SMM (from the kernel config or
+ * KVM_CAP_MULTI_ADDRESS_SPACE on /dev/kvm), 0 once sev_es_guest()
+ * (svm.c:4563-4569) and on TDX, else the vendor rule (kps_x86_smm_rule()).
+ */
 static void check_x86_smm(struct __test_metadata *_metadata,
 			  struct kps_pvm *p, const char *phase)
 {
-	int dev = kps_kvm_cap(KVM_CAP_X86_SMM);
 	bool off = pvm_es_active(p) || p->type == KVM_X86_TDX_VM;
+	char why[320], rule[200], text[600];
+	int smm, on;
 
+	smm = kps_config_smm(false, why, sizeof(why));
+	ASSERT_LE(0, smm) {
+		TH_LOG("cannot derive CONFIG_KVM_SMM: %s", why);
+	}
+	on = kps_x86_smm_rule(smm, rule, sizeof(rule));
+	ASSERT_LE(0, on) {
+		TH_LOG("cannot derive KVM_CAP_X86_SMM: %s; %s", rule, why);
+	}
 	/* Turning SMM off cannot be observed where it was never on. */
-	if (off && dev <= 0)
+	if (off && !on)
 		SKIP(return,
-		     "KVM_CAP_X86_SMM=0 on /dev/kvm (CONFIG_KVM_SMM=n or no SMM): SMM off after SEV-ES init not observable");
+		     "KVM_CAP_X86_SMM is 0 on every VM here (%s; %s): SMM off after SEV-ES init not observable",
+		     rule, why);
+	snprintf(text, sizeof(text),
+		 "4 KVM_CAP_X86_SMM: 0 once sev_es_guest() (svm.c:4563-4569), TDX 0, else %s; %s",
+		 rule, why);
 	check_vm_cap(_metadata, p, KVM_CAP_X86_SMM, "KVM_CAP_X86_SMM",
-		     off ? 0 : dev,
-		     "4 KVM_CAP_X86_SMM: 0 once sev_es_guest() (svm.c:4563-4569), TDX 0",
-		     phase);
+		     off ? 0 : on, text, phase);
 }
 
 static void check_pre_fault(struct __test_metadata *_metadata,
@@ -984,17 +996,23 @@ static void check_pre_fault(struct __test_metadata *_metadata,
 		.rule =
 			"4 KVM_PRE_FAULT_MEMORY: -EOPNOTSUPP until pre_fault_allowed (mmu.c:4811-4812; SNP: sev.c:2567-2568)",
 	};
-	char msg[MSG_LEN];
+	char msg[MSG_LEN], why[160];
 	void *hva;
-	int r, err;
+	int r, err, tdp;
 
 	/*
 	 * Without TDP every VM fails the ioctl, so neither the gate nor its
-	 * absence can be observed.
+	 * absence can be observed.  tdp_enabled comes from the vendor's
+	 * module parameter, not from KVM_CAP_PRE_FAULT_MEMORY.
 	 */
-	if (kps_kvm_cap(KVM_CAP_PRE_FAULT_MEMORY) <= 0)
+	tdp = kps_tdp_enabled(why, sizeof(why));
+	ASSERT_LE(0, tdp) {
+		TH_LOG("cannot derive tdp_enabled: %s", why);
+	}
+	if (!tdp)
 		SKIP(return,
-		     "KVM_CAP_PRE_FAULT_MEMORY=0 (no TDP, e.g. kvm_amd.npt=N): KVM_PRE_FAULT_MEMORY fails on every VM (mmu.c:4772-4773)");
+		     "no TDP (%s): KVM_PRE_FAULT_MEMORY fails on every VM (mmu.c:4772-4773)",
+		     why);
 	if (p->type != KVM_X86_SNP_VM) {
 		hva = mmap(NULL, range.size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

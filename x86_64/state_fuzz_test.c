@@ -15,20 +15,18 @@
  * the iteration and the first bytes of the argument.
  *
  * What is checked:
- *   default  no crash, no hang (harness timeout), no positive return where
- *            the kernel never returns one (only GET/SET_MSRS count), -1
- *            always with an errno, E2BIG for nmsrs >= 256 (MAX_IO_MSRS),
- *            and the vCPU still answers KVM_GET_REGS afterwards.
- *   sev_es,  exactly the spec's result (kps_expect_row()): rows blocked on
- *   snp      a protected vCPU return -1/EINVAL whatever the argument and
- *            leave it byte for byte untouched (spec 3); sync regs -1/EINVAL
- *            for any kvm_valid_regs/kvm_dirty_regs bit with kvm_run->s.regs
- *            untouched (spec 4); GET/SET_MSRS a count no larger than the
- *            index of the first blocked MSR, equal to it when every earlier
- *            MSR is one KVM always handles, with the GET write-back rules
- *            of spec 3 (stopping entry zeroed, later entries echoed);
- *            unblocked rows 0 or a validity error (EINVAL, E2BIG), never
- *            positive; KVM_NMI and KVM_TRANSLATE exactly 0.
+ *   rows blocked on a protected vCPU (kps_expect_row()): -1/EINVAL
+ *            whatever the argument, the argument byte for byte untouched
+ *            (spec 3); sync regs -1/EINVAL for any kvm_valid_regs/
+ *            kvm_dirty_regs bit with kvm_run->s.regs untouched (spec 4).
+ *   every other row (default vCPU, unblocked rows of SEV-ES/SNP): the
+ *            argument is drawn from classes whose answer the row's 6.12
+ *            checks fix (gen_arg(), gen_msrs(), gen_sync()): a valid
+ *            argument with its unchecked fields random gives 0, one field
+ *            invalid by construction gives exactly its errno, an MSR list
+ *            of known-good and never-implemented indices gives exactly the
+ *            count before the first failing entry; refused SETs leave the
+ *            argument untouched, GET_MSRS write-back follows x86.c:4131.
  * Every case also checks that it leaves no fd open (kps_leak.h).
  *
  * The vCPU never enters the guest: KVM_RUN is only issued with
@@ -48,6 +46,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 
+#include "kps_host.h"
 #include "kps_leak.h"
 #include "kps_protected.h"
 #include "kps_state_ioctls.h"
@@ -164,19 +163,6 @@ static __u32 rnd_msr(__u64 *st)
 	}
 }
 
-static bool msr_known(__u32 msr)
-{
-	unsigned int i;
-
-	for (i = 0; i < kps_nr_msrs_passthrough; i++)
-		if (kps_msrs_passthrough[i] == msr)
-			return true;
-	for (i = 0; i < kps_nr_msrs_intercepted; i++)
-		if (kps_msrs_intercepted[i] == msr)
-			return true;
-	return false;
-}
-
 FIXTURE(fuzz) {
 	struct kps_fdset fds;
 	struct kps_pvm pvm;
@@ -282,6 +268,7 @@ struct fuzz_ctx {
 	__u64 st;
 	unsigned int iter;
 	bool prot;		/* the vCPU's state is protected */
+	unsigned int cpuid_nent;	/* entries set with KVM_SET_CPUID2 */
 };
 
 /* "seed 0x.. iteration N, argument 0f 3a ..." for failure messages. */
@@ -338,6 +325,422 @@ static void shape_arg(struct fuzz_ctx *c, void *buf, size_t size)
 	}
 }
 
+/*
+ * The answer the kernel's checks give for one generated argument of an
+ * unblocked row: ret (0, -1, or the MSR count) and errno, with the rule.
+ */
+struct fuzz_exp {
+	int ret;
+	int err;
+	const char *rule;
+};
+
+static void exp_set(struct fuzz_exp *e, int ret, int err, const char *rule)
+{
+	e->ret = ret;
+	e->err = err;
+	e->rule = rule;
+}
+
+/* A random value with at least one bit of mask set. */
+static __u64 rnd_bits(__u64 *st, __u64 mask)
+{
+	__u64 v;
+
+	do {
+		v = rnd_next(st) & mask;
+	} while (!v);
+	return v;
+}
+
+/*
+ * Segment, descriptor-table and CR2 fields of kvm_sregs(2): stored without
+ * a validity check (6.12 regs.c:578-628 __set_sregs_common()).  CS is left
+ * alone: cs.l is checked (regs.c:551-555).
+ */
+static void rnd_sregs_free_fields(__u64 *st, struct kvm_sregs *s)
+{
+	struct kvm_segment *seg[] = { &s->ds, &s->es, &s->fs, &s->gs, &s->ss,
+				      &s->tr, &s->ldt };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(seg); i++) {
+		if (rnd_below(st, 2))
+			continue;
+		seg[i]->base = rnd_next(st);
+		seg[i]->limit = (__u32)rnd_next(st);
+		seg[i]->selector = (__u16)rnd_next(st);
+	}
+	s->gdt.base = rnd_next(st);
+	s->gdt.limit = (__u16)rnd_next(st);
+	s->idt.base = rnd_next(st);
+	s->idt.limit = (__u16)rnd_next(st);
+	s->cr2 = rnd_next(st);
+}
+
+/*
+ * kvm_sregs(2) classes from a valid argument: free fields only -> 0; a
+ * reserved CR4 bit or CR0[63:32] -> -EINVAL (6.12 regs.c:559-560
+ * kvm_is_valid_sregs(), called first at 570-571).  (Not EFER: the PVM
+ * host accepts reserved EFER bits in KVM_SET_SREGS.)
+ */
+static void gen_sregs(__u64 *st, struct kvm_sregs *s, struct fuzz_exp *e)
+{
+	rnd_sregs_free_fields(st, s);
+	switch (rnd_below(st, 3)) {
+	case 0:
+		s->cr4 |= 1ULL << (63 - rnd_below(st, 8));
+		exp_set(e, -1, EINVAL,
+			"CR4 reserved bit: 6.12 regs.c:559 kvm_is_valid_cr4() -> -EINVAL");
+		break;
+	case 1:
+		s->cr0 |= rnd_bits(st, 0xffffffff00000000ULL);
+		exp_set(e, -1, EINVAL,
+			"CR0[63:32]: 6.12 regs.c:206-207, 560 kvm_is_valid_cr0() -> -EINVAL");
+		break;
+	default:
+		exp_set(e, 0, 0,
+			"segments, GDT/IDT, CR2 only: no check (6.12 regs.c:578-628)");
+		break;
+	}
+}
+
+/* MSR pool of one class: readable and writable back with their value. */
+static __u32 rnd_msr_ok(struct fuzz_ctx *c)
+{
+	unsigned int n = kps_nr_msrs_intercepted + kps_nr_msrs_passthrough;
+	unsigned int i;
+
+	/* SYSENTER_ESP/EIP are blocked or not by guest CPUID on SEV-ES. */
+	if (!c->prot)
+		n += kps_nr_default_msrs;
+	i = rnd_below(&c->st, n);
+	if (i < kps_nr_msrs_intercepted)
+		return kps_msrs_intercepted[i];
+	i -= kps_nr_msrs_intercepted;
+	if (i < kps_nr_msrs_passthrough)
+		return kps_msrs_passthrough[i];
+	return kps_default_msrs[i - kps_nr_msrs_passthrough];
+}
+
+/*
+ * No KVM handles an index in 0x01000000-0x3fffffff (not advertised, below
+ * the Hyper-V range): a host-initiated access fails unless kvm.ignore_msrs
+ * (6.12 x86.c kvm_do_msr_access()).
+ */
+#define FUZZ_JUNK_MSR_LO	0x01000000U
+#define FUZZ_JUNK_MSR_HI	0x3fffffffU
+
+static bool msr_junk(__u32 msr)
+{
+	return msr >= FUZZ_JUNK_MSR_LO && msr <= FUZZ_JUNK_MSR_HI;
+}
+
+static int ignore_msrs = -1;
+
+/*
+ * KVM_GET/SET_MSRS: nmsrs >= MAX_IO_MSRS -> -E2BIG (6.12 x86.c:4124);
+ * else entries from the pool (SET data: the MSR's current value) and junk
+ * indices, and the count is the index of the first entry that fails:
+ * junk without kvm.ignore_msrs, or a pass-through MSR of a protected vCPU
+ * (svm.c:2901-2918), x86.c:4090-4103 __msr_io().
+ */
+static void gen_msrs(struct fuzz_ctx *c, struct kvm_msrs *m, size_t size,
+		     struct fuzz_exp *e)
+{
+	struct kvm_vcpu *vcpu = c->p->vcpus[0];
+	unsigned int i, n, stop;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry ent;
+	} one;
+
+	rnd_fill(&c->st, m, size);
+	if (!rnd_below(&c->st, 8)) {
+		m->nmsrs = FUZZ_MAX_IO_MSRS + rnd_below(&c->st, 0x7fffff00);
+		exp_set(e, -1, E2BIG, "nmsrs >= MAX_IO_MSRS: 6.12 x86.c:4124 -> -E2BIG");
+		return;
+	}
+	n = rnd_below(&c->st, KPS_MSRS_MAX + 1);
+	m->nmsrs = n;
+	stop = n;
+	for (i = 0; i < n; i++) {
+		if (!rnd_below(&c->st, 6))
+			m->entries[i].index = FUZZ_JUNK_MSR_LO +
+				rnd_below(&c->st, FUZZ_JUNK_MSR_HI - FUZZ_JUNK_MSR_LO + 1);
+		else
+			m->entries[i].index = rnd_msr_ok(c);
+		if (c->io->dir == KPS_SET && !msr_junk(m->entries[i].index)) {
+			memset(&one, 0, sizeof(one));
+			one.hdr.nmsrs = 1;
+			one.ent.index = m->entries[i].index;
+			ioctl(vcpu->fd, KVM_GET_MSRS, &one);
+			m->entries[i].data = one.ent.data;
+		}
+		if (stop == n &&
+		    ((msr_junk(m->entries[i].index) && !ignore_msrs) ||
+		     (kps_pvm_has_protected_state(c->p) &&
+		      kps_msr_blocked(c->p, 0, m->entries[i].index))))
+			stop = i;
+	}
+	exp_set(e, stop, 0,
+		"count of MSRs before the first failing one: 6.12 x86.c:4090-4103, kvm_do_msr_access(), svm.c:2901-2918");
+}
+
+/* KVM_SET_CPUID2 classes from the vCPU's CPUID (6.12 cpuid.c). */
+static void gen_cpuid(struct fuzz_ctx *c, struct kvm_cpuid2 *cp, size_t size,
+		      struct fuzz_exp *e)
+{
+	struct kvm_cpuid_entry2 *ent = NULL;
+	unsigned int i, vaddr;
+
+	switch (rnd_below(&c->st, 3)) {
+	case 0:
+		cp->nent = KPS_CPUID_MAX_NENT + 1 +
+			   rnd_below(&c->st, 0x7fffff00);
+		exp_set(e, -1, E2BIG,
+			"nent > KVM_MAX_CPUID_ENTRIES: 6.12 cpuid.c:562-563 -> -E2BIG");
+		return;
+	case 1:
+		/* cpuid.c:166-171 kvm_check_cpuid(): 0x80000008 vaddr bits */
+		for (i = 0; i < cp->nent; i++)
+			if (cp->entries[i].function == 0x80000008)
+				ent = &cp->entries[i];
+		if (!ent && cp->nent < KPS_CPUID_MAX_NENT) {
+			ent = &cp->entries[cp->nent++];
+			memset(ent, 0, sizeof(*ent));
+			ent->function = 0x80000008;
+		}
+		if (ent) {
+			do {
+				vaddr = rnd_below(&c->st, 256);
+			} while (vaddr == 0 || vaddr == 48 || vaddr == 57);
+			ent->eax = (ent->eax & ~0xff00U) | vaddr << 8;
+			exp_set(e, -1, EINVAL,
+				"0x80000008.EAX[15:8] not 0/48/57: 6.12 cpuid.c:166-171 -> -EINVAL");
+			return;
+		}
+		break;
+	}
+	/* A prefix of a valid table is valid. */
+	cp->nent = rnd_below(&c->st, cp->nent + 1);
+	exp_set(e, 0, 0, "a prefix of the vCPU's CPUID: 6.12 cpuid.c kvm_set_cpuid()");
+}
+
+/*
+ * Build one argument for an unblocked row and say what the kernel answers
+ * (6.12 source, per row).  Returns false for rows without a generator.
+ */
+static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
+		    struct fuzz_exp *e)
+{
+	const struct kps_state_ioctl *io = c->io;
+	int id = io - kps_state_ioctls;
+	struct kvm_debugregs *dbg = buf;
+	struct kvm_xcrs *xcrs = buf;
+	struct kvm_vcpu_events *ev = buf;
+	struct kvm_mp_state *mp = buf;
+	struct kvm_guest_debug *gd = buf;
+	struct kvm_cpuid2 *cp = buf;
+	struct kvm_xsave *xs = buf;
+	__u64 *xfeatures = (__u64 *)((__u8 *)buf + 512);
+	__u32 *mxcsr = (__u32 *)((__u8 *)buf + 24);
+	unsigned int i, v;
+
+	if (io->flags & KPS_NO_ARG) {
+		exp_set(e, 0, 0, io->cite);
+		return true;
+	}
+	if (kps_ioctl_rule(io) == KPS_RULE_MSR) {
+		gen_msrs(c, buf, size, e);
+		return true;
+	}
+	if (io->dir == KPS_GET) {
+		rnd_fill(&c->st, buf, size);
+		if (io->size_kind != KPS_SIZE_CPUID2) {
+			exp_set(e, 0, 0, "a GET's argument is output only");
+			return true;
+		}
+		v = c->cpuid_nent;
+		cp->nent = rnd_below(&c->st, 2) ? rnd_below(&c->st, v) :
+			   v + rnd_below(&c->st, 0x7fffff00);
+		exp_set(e, cp->nent < v ? -1 : 0, cp->nent < v ? E2BIG : 0,
+			"nent < the vCPU's entries: 6.12 cpuid.c:582-583 -> -E2BIG");
+		return true;
+	}
+	if (!c->payload && id != KPS_IO_translate)
+		return false;
+	if (c->payload)
+		memcpy(buf, c->payload, size);
+	switch (id) {
+	case KPS_IO_set_regs:
+		rnd_fill(&c->st, buf, size);
+		exp_set(e, 0, 0, "6.12 regs.c:102-135 __set_regs(): no check");
+		return true;
+	case KPS_IO_set_fpu:
+		rnd_fill(&c->st, buf, size);
+		exp_set(e, 0, 0, "6.12 x86.c:11450-11471 set_fpu: no check");
+		return true;
+	case KPS_IO_translate:
+		rnd_fill(&c->st, buf, size);
+		exp_set(e, 0, 0, io->cite);
+		return true;
+	case KPS_IO_set_lapic:
+		/* xAPIC mode: no check (lapic.c kvm_apic_state_fixup()) */
+		rnd_fill(&c->st, buf, size);
+		exp_set(e, 0, 0, "xAPIC: 6.12 lapic.c kvm_apic_state_fixup() checks only x2APIC");
+		return true;
+	case KPS_IO_set_sregs:
+		gen_sregs(&c->st, buf, e);
+		return true;
+	case KPS_IO_set_sregs2:
+		if (!rnd_below(&c->st, 4)) {
+			((struct kvm_sregs2 *)buf)->flags |=
+				rnd_bits(&c->st, ~(__u64)KVM_SREGS2_FLAGS_PDPTRS_VALID);
+			exp_set(e, -1, EINVAL,
+				"unknown flag: 6.12 regs.c:684-685 -> -EINVAL");
+			return true;
+		}
+		/* kvm_sregs2 starts with the fields of kvm_sregs */
+		gen_sregs(&c->st, buf, e);
+		return true;
+	case KPS_IO_set_debugregs:
+		rnd_fill(&c->st, dbg->db, sizeof(dbg->db));
+		dbg->flags = 0;
+		dbg->dr6 = (__u32)rnd_next(&c->st);
+		dbg->dr7 = (__u32)rnd_next(&c->st);
+		exp_set(e, 0, 0, "6.12 regs.c:854-860: flags 0, DR6/DR7 < 2^32");
+		switch (rnd_below(&c->st, 4)) {
+		case 0:
+			dbg->flags = (__u32)rnd_bits(&c->st, 0xffffffff);
+			exp_set(e, -1, EINVAL, "flags != 0: 6.12 regs.c:854-855");
+			break;
+		case 1:
+			dbg->dr6 |= rnd_bits(&c->st, ~0xffffffffULL);
+			exp_set(e, -1, EINVAL, "DR6[63:32]: 6.12 regs.c:857-858 kvm_dr6_valid()");
+			break;
+		case 2:
+			dbg->dr7 |= rnd_bits(&c->st, ~0xffffffffULL);
+			exp_set(e, -1, EINVAL, "DR7[63:32]: 6.12 regs.c:859-860 kvm_dr7_valid()");
+			break;
+		}
+		return true;
+	case KPS_IO_set_xcrs:
+		if (!xcrs->nr_xcrs) {
+			/* GET_XCRS gave none: no XSAVE on the host */
+			exp_set(e, -1, EINVAL, "no XSAVE: 6.12 x86.c:5218-5219");
+			return true;
+		}
+		exp_set(e, 0, 0, "XCR0 as read, other XCR indices ignored: 6.12 x86.c:5221-5232");
+		switch (rnd_below(&c->st, 4)) {
+		case 0:
+			xcrs->nr_xcrs = KVM_MAX_XCRS + 1 + rnd_below(&c->st, 1000);
+			exp_set(e, -1, EINVAL, "nr_xcrs > KVM_MAX_XCRS: 6.12 x86.c:5221");
+			break;
+		case 1:
+			xcrs->flags = (__u32)rnd_bits(&c->st, 0xffffffff);
+			exp_set(e, -1, EINVAL, "flags != 0: 6.12 x86.c:5221");
+			break;
+		case 2:
+			xcrs->xcrs[0].value &= ~1ULL;
+			exp_set(e, -1, EINVAL,
+				"XCR0 without x87: __kvm_set_xcr() fails, 6.12 x86.c:5227-5232");
+			break;
+		default:
+			/* move XCR0 behind entries with other indices */
+			v = rnd_below(&c->st, KVM_MAX_XCRS);
+			xcrs->xcrs[v] = xcrs->xcrs[0];
+			for (i = 0; i < v; i++)
+				xcrs->xcrs[i].xcr = 1 + rnd_below(&c->st, 0xfffffffe);
+			xcrs->nr_xcrs = v + 1;
+			break;
+		}
+		return true;
+	case KPS_IO_set_xsave:
+		/* x87 and XMM registers: not checked (fpu/xstate.c) */
+		rnd_fill(&c->st, (__u8 *)buf + 32, 416 - 32);
+		exp_set(e, 0, 0, "register contents only: no check (6.12 fpu/core.c:409-440)");
+		switch (rnd_below(&c->st, 3)) {
+		case 0:
+			*xfeatures |= 1ULL << 62;
+			exp_set(e, -1, EINVAL,
+				"XSTATE_BV outside supported XCR0: 6.12 arch/x86/kernel/fpu/core.c:424-425");
+			break;
+		case 1:
+			*xfeatures |= 2;	/* SSE: the MXCSR is read */
+			*mxcsr |= 0x80000000U;
+			exp_set(e, -1, EINVAL,
+				"MXCSR reserved bit: 6.12 arch/x86/kernel/fpu/xstate.c:1282-1283");
+			break;
+		}
+		(void)xs;
+		return true;
+	case KPS_IO_set_vcpu_events:
+		ev->flags &= KVM_VCPUEVENT_VALID_NMI_PENDING |
+			     KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			     KVM_VCPUEVENT_VALID_SHADOW;
+		ev->exception.injected = 0;
+		ev->exception.pending = 0;
+		ev->nmi.pending = rnd_below(&c->st, 2);
+		ev->nmi.masked = rnd_below(&c->st, 2);
+		ev->sipi_vector = rnd_next(&c->st);
+		exp_set(e, 0, 0, "known flags, no exception: 6.12 x86.c:5016-5135");
+		switch (rnd_below(&c->st, 4)) {
+		case 0:
+			ev->flags |= rnd_bits(&c->st, ~0x3fU);
+			exp_set(e, -1, EINVAL, "unknown flag: 6.12 x86.c:5018-5024");
+			break;
+		case 1:
+			ev->flags |= KVM_VCPUEVENT_VALID_PAYLOAD;
+			exp_set(e, -1, EINVAL,
+				"VALID_PAYLOAD without KVM_CAP_EXCEPTION_PAYLOAD: 6.12 x86.c:5026-5028");
+			break;
+		case 2:
+			ev->exception.injected = 1;
+			v = rnd_below(&c->st, 225);
+			ev->exception.nr = v ? 31 + v : NMI_VECTOR;
+			exp_set(e, -1, EINVAL,
+				"exception vector NMI or > 31: 6.12 x86.c:5037-5039");
+			break;
+		}
+		return true;
+	case KPS_IO_set_mp_state:
+		/* 6.12 x86.c:11251-11266; INIT/SIPI depend on the vendor */
+		if (rnd_below(&c->st, 2)) {
+			static const __u32 ok[] = {
+				KVM_MP_STATE_RUNNABLE, KVM_MP_STATE_UNINITIALIZED,
+				KVM_MP_STATE_HALTED, KVM_MP_STATE_AP_RESET_HOLD,
+			};
+			mp->mp_state = ok[rnd_below(&c->st, ARRAY_SIZE(ok))];
+			exp_set(e, 0, 0, "valid state, in-kernel LAPIC: 6.12 x86.c:11251-11262");
+		} else {
+			v = rnd_below(&c->st, 5);
+			mp->mp_state = v < 4 ? KVM_MP_STATE_STOPPED + v :
+				       KVM_MP_STATE_AP_RESET_HOLD + 1 +
+				       rnd_below(&c->st, 0xfffffff0);
+			exp_set(e, -1, EINVAL, "unknown state: 6.12 x86.c:11264-11265");
+		}
+		return true;
+	case KPS_IO_set_cpuid2:
+		gen_cpuid(c, cp, size, e);
+		return true;
+	case KPS_IO_set_guest_debug:
+		/* No valid-mask check on x86; INJECT_* would queue #DB/#BP. */
+		rnd_fill(&c->st, buf, size);
+		gd->control &= ~(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
+		exp_set(e, 0, 0, "no INJECT_*: 6.12 x86.c:11342-11396, no control check");
+		return true;
+	case KPS_IO_set_tsc_khz:
+		/* (u32)arg (x86.c:5707): the upper half is ignored */
+		*(__u64 *)buf = rnd_next(&c->st) << 32 |
+				(rnd_below(&c->st, 2) ? (__u32)*(__u64 *)c->payload : 0);
+		exp_set(e, 0, 0,
+			"the vCPU's own frequency, or 0 = tsc_khz: 6.12 x86.c:5703-5718, within tsc_tolerance_ppm");
+		return true;
+	}
+	return false;
+}
+
 static void check_errno(struct fuzz_ctx *c, int r, int err, const void *arg,
 			size_t len)
 {
@@ -352,42 +755,40 @@ static void check_errno(struct fuzz_ctx *c, int r, int err, const void *arg,
 	}
 }
 
-/* KVM_GET/SET_MSRS: a count, never -EINVAL (spec 3, spec 6 item 3). */
+/*
+ * KVM_GET/SET_MSRS (spec 3, spec 6 item 3): exactly e->ret (the count, or
+ * -1/E2BIG), header and indices untouched, SET writes nothing back, GET
+ * zeroes the stopping entry (x86.c:499-504) and echoes later ones
+ * (x86.c:4131).
+ */
 static void check_msrs(struct fuzz_ctx *c, int r, int err,
 		       const struct kvm_msrs *m, const struct kvm_msrs *ref,
-		       size_t size)
+		       size_t size, const struct fuzz_exp *e)
 {
 	struct __test_metadata *_metadata = c->md;
 	bool get = c->io->dir == KPS_GET;
-	unsigned int i, stop, exact;
 	ssize_t diff;
+	unsigned int i;
 
-	if (ref->nmsrs >= FUZZ_MAX_IO_MSRS) {
-		/* x86.c:4124: E2BIG before anything is read or written */
-		ASSERT_EQ(-1, r) {
-			TH_LOG("%s with nmsrs %u: expected -1/E2BIG, seen %d; %s",
-			       c->io->nr_name, ref->nmsrs, r,
-			       ctx_str(c, ref, size));
-		}
-		ASSERT_EQ(E2BIG, err) {
-			TH_LOG("%s with nmsrs %u: expected E2BIG, seen %s; %s",
+	ASSERT_EQ(e->ret, r) {
+		TH_LOG("%s with nmsrs %u: expected %d%s%s, seen %d errno=%s (%s); %s",
+		       c->io->nr_name, ref->nmsrs, e->ret,
+		       e->ret == -1 ? "/" : "", e->ret == -1 ?
+		       kps_errno_name(e->err) : "", r, kps_errno_name(err),
+		       e->rule, ctx_str(c, ref, size));
+	}
+	if (r == -1) {
+		ASSERT_EQ(e->err, err) {
+			TH_LOG("%s with nmsrs %u: expected %s, seen %s (%s); %s",
 			       c->io->nr_name, ref->nmsrs,
-			       kps_errno_name(err), ctx_str(c, ref, size));
+			       kps_errno_name(e->err), kps_errno_name(err),
+			       e->rule, ctx_str(c, ref, size));
 		}
 		ASSERT_EQ(-1, kps_memdiff(m, ref, size)) {
 			TH_LOG("%s E2BIG changed the caller's array; %s",
 			       c->io->nr_name, ctx_str(c, ref, size));
 		}
 		return;
-	}
-	ASSERT_LE(0, r) {
-		TH_LOG("%s with nmsrs %u: expected a count, seen -1 errno=%s; %s",
-		       c->io->nr_name, ref->nmsrs, kps_errno_name(err),
-		       ctx_str(c, ref, size));
-	}
-	ASSERT_GE((int)ref->nmsrs, r) {
-		TH_LOG("%s with nmsrs %u returned %d; %s", c->io->nr_name,
-		       ref->nmsrs, r, ctx_str(c, ref, size));
 	}
 	/* Header and indices are input only; SET writes nothing back. */
 	diff = kps_memdiff(m, ref, get ? sizeof(*m) : size);
@@ -417,52 +818,33 @@ static void check_msrs(struct fuzz_ctx *c, int r, int err,
 			}
 		}
 	}
-	if (!c->prot || !kps_pvm_has_protected_state(c->p))
-		return;
-	/* Protected: never past the first blocked MSR (svm.c:2901-2918). */
-	stop = ref->nmsrs;
-	exact = 1;
-	for (i = 0; i < ref->nmsrs; i++) {
-		if (kps_msr_blocked(c->p, 0, ref->entries[i].index)) {
-			stop = i;
-			break;
-		}
-		if (!msr_known(ref->entries[i].index))
-			exact = 0;
-	}
-	ASSERT_GE((int)stop, r) {
-		TH_LOG("%s went past the blocked MSR %#x at entry %u: returned %d; %s",
-		       c->io->nr_name, ref->entries[stop].index, stop, r,
-		       ctx_str(c, ref, size));
-	}
-	/*
-	 * Only MSRs KVM always reads (intercepted, or pass-through and thus
-	 * blocked) before the stop: the GET count is exact.  SET of random
-	 * data may be refused earlier (APIC_BASE, MISC_ENABLE validity).
-	 */
-	if (get && exact && stop < ref->nmsrs) {
-		ASSERT_EQ((int)stop, r) {
-			TH_LOG("KVM_GET_MSRS: expected %u (first blocked MSR %#x), seen %d; %s",
-			       stop, ref->entries[stop].index, r,
-			       ctx_str(c, ref, size));
-		}
-	}
 }
 
-/* One iteration of a row that takes a buffer (or a value, or nothing). */
+/*
+ * One iteration of a row that takes a buffer (or a value, or nothing).
+ * A row blocked on this vCPU gets any argument (random bytes, or a valid
+ * one with a few random bytes) and must refuse it; any other row gets an
+ * argument of a class whose answer the kernel's checks fix (gen_arg()).
+ */
 static void fuzz_row_once(struct fuzz_ctx *c, void *buf, void *ref,
 			  size_t size)
 {
 	struct __test_metadata *_metadata = c->md;
 	struct kvm_vcpu *vcpu = c->p->vcpus[0];
 	const struct kps_state_ioctl *io = c->io;
+	struct fuzz_exp x;
 	struct kps_expect e;
 	unsigned int i;
 	char res[400];
 	ssize_t diff;
 	int r, err;
 
-	if (c->payload && rnd_below(&c->st, 2)) {
+	kps_expect_row(c->p, 0, io, &e);
+	if (e.ret != -1 || kps_ioctl_rule(io) == KPS_RULE_MSR) {
+		ASSERT_TRUE(gen_arg(c, buf, size, &x)) {
+			TH_LOG("no argument generator for %s", io->nr_name);
+		}
+	} else if (c->payload && rnd_below(&c->st, 2)) {
 		/* a valid argument with 1..4 random bytes */
 		memcpy(buf, c->payload, size);
 		for (i = 1 + rnd_below(&c->st, 4); i; i--)
@@ -481,21 +863,13 @@ static void fuzz_row_once(struct fuzz_ctx *c, void *buf, void *ref,
 	check_errno(c, r, err, ref, size);
 
 	if (kps_ioctl_rule(io) == KPS_RULE_MSR) {
-		check_msrs(c, r, err, buf, ref, size);
+		check_msrs(c, r, err, buf, ref, size, &x);
 		return;
 	}
-	/* Nothing but MSR rows returns a positive value (spec 3). */
-	ASSERT_GE(0, r) {
-		TH_LOG("%s returned %d; %s", io->nr_name, r,
-		       ctx_str(c, ref, size));
-	}
-	if (!c->prot && !kps_pvm_has_protected_state(c->p))
-		return;
-
-	kps_expect_row(c->p, 0, io, &e);
-	kps_fmt_result(res, sizeof(res), io->nr_name, kps_pvm_name(c->p),
-		       kps_phase_name(c->p->phase), e.ret, e.err, r, err, diff);
 	if (e.ret == -1) {
+		kps_fmt_result(res, sizeof(res), io->nr_name,
+			       kps_pvm_name(c->p), kps_phase_name(c->p->phase),
+			       e.ret, e.err, r, err, diff);
 		/* io->cite: the check refuses any argument, copies nothing */
 		ASSERT_EQ(-1, r) {
 			TH_LOG("%s; spec row: %s; %s", res, e.rule,
@@ -511,19 +885,16 @@ static void fuzz_row_once(struct fuzz_ctx *c, void *buf, void *ref,
 		}
 		return;
 	}
-	/* Not blocked: 0, or what the same argument gives unprotected. */
-	if ((io->flags & KPS_NO_ARG) ||
-	    io - kps_state_ioctls == KPS_IO_translate) {
-		ASSERT_EQ(0, r) {
-			TH_LOG("%s; spec row: %s; %s", res, e.rule,
-			       ctx_str(c, ref, size));
-		}
-		return;
+	/* Not blocked: exactly what the row's checks give this argument. */
+	kps_fmt_result(res, sizeof(res), io->nr_name, kps_pvm_name(c->p),
+		       kps_phase_name(c->p->phase), x.ret, x.err, r, err, diff);
+	ASSERT_EQ(x.ret, r) {
+		TH_LOG("%s; rule: %s; %s", res, x.rule, ctx_str(c, ref, size));
 	}
 	if (r == -1) {
-		ASSERT_TRUE(err == EINVAL || err == E2BIG) {
-			TH_LOG("%s: expected 0, EINVAL or E2BIG; spec row: %s; %s",
-			       res, e.rule, ctx_str(c, ref, size));
+		ASSERT_EQ(x.err, err) {
+			TH_LOG("%s; rule: %s; %s", res, x.rule,
+			       ctx_str(c, ref, size));
 		}
 	}
 	if (io->dir == KPS_SET && r == -1) {
@@ -535,37 +906,86 @@ static void fuzz_row_once(struct fuzz_ctx *c, void *buf, void *ref,
 }
 
 /*
- * The sync_regs row: random kvm_valid_regs, kvm_dirty_regs and s.regs,
- * KVM_RUN with immediate_exit = 1 (the guest never runs).
+ * kvm_valid_regs/kvm_dirty_regs and kvm_run->s.regs for a vCPU whose VM
+ * allows sync regs, in classes with one answer each (6.12 x86.c):
+ *   a bit outside KVM_SYNC_X86_VALID_FIELDS   -EINVAL (11142-11147)
+ *   valid bits, nothing dirty                 -EINTR (immediate_exit, 11189)
+ *   dirty state as KVM stored it, registers and free sregs fields random
+ *                                              -EINTR (regs.c:721-738)
+ *   dirty SREGS with a reserved CR4/CR0 bit    -EINVAL (regs.c:731-732)
+ */
+static void gen_sync(struct fuzz_ctx *c, __u64 *valid, __u64 *dirty,
+		     struct fuzz_exp *e)
+{
+	struct kvm_run *run = c->p->vcpus[0]->run;
+	struct fuzz_exp se;
+
+	*valid = rnd_next(&c->st) & KVM_SYNC_X86_VALID_FIELDS;
+	*dirty = 0;
+	switch (rnd_below(&c->st, 4)) {
+	case 0:
+		if (rnd_below(&c->st, 2))
+			*valid |= rnd_bits(&c->st, ~(__u64)KVM_SYNC_X86_VALID_FIELDS);
+		else
+			*dirty = rnd_bits(&c->st, ~(__u64)KVM_SYNC_X86_VALID_FIELDS);
+		rnd_fill(&c->st, &run->s.regs, sizeof(run->s.regs));
+		exp_set(e, -1, EINVAL,
+			"bit outside KVM_SYNC_X86_VALID_FIELDS: 6.12 x86.c:11142-11147");
+		return;
+	case 1:
+		if (!*valid)
+			*valid = KVM_SYNC_X86_REGS;
+		rnd_fill(&c->st, &run->s.regs, sizeof(run->s.regs));
+		exp_set(e, -1, EINTR, "nothing dirty: immediate_exit, 6.12 x86.c:11189");
+		return;
+	}
+	/* Let KVM store its state, then change what has no check. */
+	kps_run_immediate(c->p->vcpus[0], KVM_SYNC_X86_VALID_FIELDS, 0);
+	rnd_fill(&c->st, &run->s.regs.regs, sizeof(run->s.regs.regs));
+	*dirty = rnd_bits(&c->st, KVM_SYNC_X86_VALID_FIELDS);
+	gen_sregs(&c->st, &run->s.regs.sregs, &se);
+	if (se.ret == -1 && (*dirty & KVM_SYNC_X86_SREGS)) {
+		exp_set(e, -1, EINVAL, se.rule);
+		return;
+	}
+	exp_set(e, -1, EINTR,
+		"dirty state valid: 6.12 regs.c:721-738, then immediate_exit (x86.c:11189)");
+}
+
+/*
+ * The sync_regs row: KVM_RUN with immediate_exit = 1 (the guest never
+ * runs).  On a VM with protected state any bit gives -EINVAL with
+ * kvm_run->s.regs untouched (spec 4); elsewhere gen_sync()'s answer.
  */
 static void fuzz_sync_once(struct fuzz_ctx *c)
 {
 	struct __test_metadata *_metadata = c->md;
 	struct kvm_vcpu *vcpu = c->p->vcpus[0];
 	struct kvm_run *run = vcpu->run;
+	bool ps = kps_pvm_has_protected_state(c->p);
 	struct kvm_sync_regs ref;
+	struct fuzz_exp x;
 	__u64 valid, dirty;
 	ssize_t diff;
 	int r, err;
 
-	valid = rnd_next(&c->st);
-	dirty = rnd_next(&c->st);
-	switch (rnd_below(&c->st, 4)) {
-	case 0:
-		break;	/* raw: mostly invalid bits */
-	case 1:
-		valid &= KVM_SYNC_X86_VALID_FIELDS;
-		dirty = 0;
-		break;
-	default:
-		valid &= KVM_SYNC_X86_VALID_FIELDS;
-		dirty &= KVM_SYNC_X86_VALID_FIELDS;
-		break;
+	if (ps) {
+		valid = rnd_next(&c->st);
+		dirty = rnd_next(&c->st);
+		if (rnd_below(&c->st, 4)) {
+			valid &= KVM_SYNC_X86_VALID_FIELDS;
+			dirty &= KVM_SYNC_X86_VALID_FIELDS;
+		}
+		/* Both zero would be a plain KVM_RUN: keep one bit. */
+		if (!valid && !dirty)
+			valid = KVM_SYNC_X86_REGS;
+		rnd_fill(&c->st, &run->s.regs, sizeof(run->s.regs));
+		/* spec 4: x86.c:11142-11147, any bit -> -EINVAL, nothing stored */
+		exp_set(&x, -1, EINVAL,
+			"spec 4: has_protected_state, 6.12 x86.c:4179-4182, 11142-11147");
+	} else {
+		gen_sync(c, &valid, &dirty, &x);
 	}
-	/* Both zero would be a plain KVM_RUN: keep one bit. */
-	if (!valid && !dirty)
-		valid = KVM_SYNC_X86_REGS;
-	rnd_fill(&c->st, &run->s.regs, sizeof(run->s.regs));
 	memcpy(&ref, &run->s.regs, sizeof(ref));
 
 	r = kps_run_immediate(vcpu, valid, dirty);
@@ -573,33 +993,21 @@ static void fuzz_sync_once(struct fuzz_ctx *c)
 	diff = kps_memdiff(&run->s.regs, &ref, sizeof(ref));
 	check_errno(c, r, err, &ref, sizeof(ref));
 
-	/* KVM_RUN never returns a positive value */
-	ASSERT_GE(0, r) {
-		TH_LOG("KVM_RUN (valid %#llx, dirty %#llx) returned %d; %s",
-		       (unsigned long long)valid, (unsigned long long)dirty,
-		       r, ctx_str(c, &ref, sizeof(ref)));
-	}
-	/* immediate_exit: never 0, the guest does not run */
-	ASSERT_EQ(-1, r) {
-		TH_LOG("KVM_RUN with immediate_exit returned 0; %s",
-		       ctx_str(c, &ref, sizeof(ref)));
-	}
-	if (!kps_pvm_has_protected_state(c->p)) {
-		ASSERT_TRUE(err == EINVAL || err == EINTR) {
-			TH_LOG("KVM_RUN (valid %#llx, dirty %#llx): errno %s, not EINVAL/EINTR; %s",
-			       (unsigned long long)valid,
-			       (unsigned long long)dirty, kps_errno_name(err),
-			       ctx_str(c, &ref, sizeof(ref)));
-		}
-		return;
-	}
-	/* spec 4: x86.c:11142-11147, any bit -> -EINVAL, nothing stored */
-	ASSERT_EQ(EINVAL, err) {
-		TH_LOG("KVM_RUN on %s (valid %#llx, dirty %#llx): errno %s, not EINVAL; %s",
+	ASSERT_EQ(x.ret, r) {
+		TH_LOG("KVM_RUN on %s (valid %#llx, dirty %#llx): expected %d, seen %d (%s); %s",
 		       kps_pvm_name(c->p), (unsigned long long)valid,
-		       (unsigned long long)dirty, kps_errno_name(err),
+		       (unsigned long long)dirty, x.ret, r, x.rule,
 		       ctx_str(c, &ref, sizeof(ref)));
 	}
+	ASSERT_EQ(x.err, err) {
+		TH_LOG("KVM_RUN on %s (valid %#llx, dirty %#llx): expected %s, seen %s (%s); %s",
+		       kps_pvm_name(c->p), (unsigned long long)valid,
+		       (unsigned long long)dirty, kps_errno_name(x.err),
+		       kps_errno_name(err), x.rule,
+		       ctx_str(c, &ref, sizeof(ref)));
+	}
+	if (!ps)
+		return;
 	ASSERT_EQ(-1, diff) {
 		TH_LOG("KVM_RUN on %s changed byte %zd of kvm_run->s.regs; %s",
 		       kps_pvm_name(c->p), diff,
@@ -639,11 +1047,33 @@ static void fuzz_row(struct __test_metadata *_metadata,
 
 	if (!kps_ioctl_supported(p->vm, io, &why))
 		SKIP(return, "%s", why);
+	ignore_msrs = kps_module_param_bool("kvm", "ignore_msrs");
+	ASSERT_LE(0, ignore_msrs) {
+		TH_LOG("setup: /sys/module/kvm/parameters/ignore_msrs unreadable");
+	}
 	self->size = fuzz_size(p->vcpus[0], io);
 	self->buf = calloc(1, self->size ? self->size : 1);
 	self->ref = calloc(1, self->size ? self->size : 1);
 	ASSERT_TRUE(self->buf && self->ref) {
 		TH_LOG("setup: calloc(%zu) failed", self->size);
+	}
+	if (io - kps_state_ioctls == KPS_IO_get_cpuid2) {
+		/* a known entry count: libkvm's supported CPUID */
+		const struct kvm_cpuid2 *sup = kvm_get_supported_cpuid();
+		struct kvm_cpuid2 *now = self->buf;
+
+		r = ioctl(p->vcpus[0]->fd, KVM_SET_CPUID2, sup);
+		ASSERT_EQ(0, r) {
+			TH_LOG("setup: KVM_SET_CPUID2 of the supported CPUID: errno %s",
+			       kps_errno_name(errno));
+		}
+		/*
+		 * The vCPU's cpuid_nent, the state the rule compares with:
+		 * read back, as the PVM host keeps 2 entries fewer than set.
+		 */
+		now->nent = KPS_CPUID_MAX_NENT;
+		ASSERT_EQ(0, ioctl(p->vcpus[0]->fd, KVM_GET_CPUID2, now));
+		c.cpuid_nent = now->nent;
 	}
 	for (c.iter = 0; c.iter < fuzz_iters; c.iter++) {
 		if (io->flags & KPS_RUNS_VCPU)

@@ -20,6 +20,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 
+#include "kps_host.h"
 #include "kps_leak.h"
 #include "kps_util.h"
 
@@ -29,6 +30,9 @@
 #endif
 #ifndef GUEST_MEMFD_FLAG_MMAP
 #define GUEST_MEMFD_FLAG_MMAP		BIT_ULL(0)
+#endif
+#ifndef GUEST_MEMFD_FLAG_INIT_SHARED
+#define GUEST_MEMFD_FLAG_INIT_SHARED	BIT_ULL(1)
 #endif
 
 static const char *tname(unsigned long type)
@@ -197,6 +201,19 @@ static bool vm_cap(struct __test_metadata *_metadata, unsigned long mask,
 	return true;
 }
 
+/* KVM_CHECK_EXTENSION on /dev/kvm; a failure is a FAIL with the errno. */
+static int dev_cap(struct __test_metadata *_metadata, long cap,
+		   const char *name)
+{
+	int r = kps_kvm_cap(cap);
+
+	ASSERT_LE(0, r) {
+		TH_LOG("KVM_CHECK_EXTENSION(%s) on /dev/kvm: ret=%d errno=%s",
+		       name, r, kps_errno_name(errno));
+	}
+	return r;
+}
+
 #define CAP_MSG(cap, exp, seen, why)					\
 	TH_LOG("KVM_CHECK_EXTENSION(%s) on a %s VM fd: expected %d (%s), seen %d", \
 	       #cap, tname(variant->type), (int)(exp), why, seen)
@@ -237,58 +254,129 @@ TEST_F(vm_type, cap_readonly_mem)
 	}
 }
 
+/*
+ * KVM_CAP_MULTI_ADDRESS_SPACE: 6.12 kvm_main.c:4935-4940, kvm_host.h:2291-2294:
+ * without CONFIG_KVM_SMM the case is compiled out (0 on every fd); with it
+ * /dev/kvm answers KVM_MAX_NR_ADDRESS_SPACES = 2 and a VM fd
+ * kvm_arch_nr_memslot_as_ids() = has_private_mem ? 1 : 2.  CONFIG_KVM_SMM
+ * comes from the kernel config, else from KVM_CAP_X86_SMM on /dev/kvm
+ * (another code path: x86.c:4308 and the vendor's SMBASE rule).
+ */
 TEST_F(vm_type, cap_multi_address_space)
 {
 	const struct kps_vm_type *t = kps_vm_type(variant->type);
-	int dev, exp, val;
+	int smm, dev, exp, val;
+	char why[320];
 
 	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type,
 		    KVM_CAP_MULTI_ADDRESS_SPACE, "KVM_CAP_MULTI_ADDRESS_SPACE",
 		    &val))
 		return;
-	dev = kps_kvm_cap(KVM_CAP_MULTI_ADDRESS_SPACE);
-	ASSERT_LE(0, dev);
-	/*
-	 * 6.12 kvm_main.c:4935-4940, kvm_host.h:2291-2294: without
-	 * CONFIG_KVM_SMM (/dev/kvm 0) the cap is absent on every fd; else
-	 * kvm_arch_nr_memslot_as_ids() = has_private_mem ? 1 : 2.
-	 */
-	exp = dev == 0 ? 0 : t->private_mem ? 1 : dev;
+	smm = kps_config_smm(true, why, sizeof(why));
+	ASSERT_LE(0, smm) {
+		TH_LOG("cannot derive CONFIG_KVM_SMM: %s", why);
+	}
+	dev = dev_cap(_metadata, KVM_CAP_MULTI_ADDRESS_SPACE,
+		      "KVM_CAP_MULTI_ADDRESS_SPACE");
+	ASSERT_EQ(smm ? 2 : 0, dev) {
+		TH_LOG("KVM_CAP_MULTI_ADDRESS_SPACE on /dev/kvm: expected %d, seen %d; %s",
+		       smm ? 2 : 0, dev, why);
+	}
+	exp = !smm ? 0 : t->private_mem ? 1 : 2;
 	ASSERT_EQ(exp, val) {
-		CAP_MSG(KVM_CAP_MULTI_ADDRESS_SPACE, exp, val, dev == 0 ?
-			"/dev/kvm reports 0 (no CONFIG_KVM_SMM)" :
-			t->private_mem ? "has_private_mem: no SMM space" :
-			"the /dev/kvm value");
+		CAP_MSG(KVM_CAP_MULTI_ADDRESS_SPACE, exp, val, !smm ?
+			"no CONFIG_KVM_SMM" : t->private_mem ?
+			"has_private_mem: no SMM address space" :
+			"SMM address space");
+		TH_LOG("%s", why);
 	}
 }
 
+/*
+ * KVM_CAP_X86_SMM on a new VM fd: 6.12 x86.c:4308-4318 has_emulated_msr(kvm,
+ * MSR_IA32_SMBASE): 0 without CONFIG_KVM_SMM, else the vendor's rule
+ * (svm.c:4563-4569: 1, sev_es_guest() is false before KVM_SEV_INIT2;
+ * vmx.c:7049-7056: unrestricted_guest || emulate_invalid_guest_state;
+ * TDX VMs 0).  CONFIG_KVM_SMM from the kernel config, else from
+ * KVM_CAP_MULTI_ADDRESS_SPACE on /dev/kvm (kvm_main.c:4936-4940).
+ */
+TEST_F(vm_type, cap_x86_smm)
+{
+	int smm, exp, dev, val;
+	char why[320], rule[200];
+
+	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type,
+		    KVM_CAP_X86_SMM, "KVM_CAP_X86_SMM", &val))
+		return;
+	smm = kps_config_smm(false, why, sizeof(why));
+	ASSERT_LE(0, smm) {
+		TH_LOG("cannot derive CONFIG_KVM_SMM: %s", why);
+	}
+	exp = kps_x86_smm_rule(smm, rule, sizeof(rule));
+	ASSERT_LE(0, exp) {
+		TH_LOG("cannot derive KVM_CAP_X86_SMM: %s; %s", rule, why);
+	}
+	dev = dev_cap(_metadata, KVM_CAP_X86_SMM, "KVM_CAP_X86_SMM");
+	ASSERT_EQ(exp, dev) {
+		TH_LOG("KVM_CAP_X86_SMM on /dev/kvm: expected %d (%s), seen %d; %s",
+		       exp, rule, dev, why);
+	}
+	if (variant->type == KVM_X86_TDX_VM)
+		exp = 0;
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_X86_SMM, exp, val, rule);
+		TH_LOG("%s", why);
+	}
+}
+
+/*
+ * KVM_CAP_GUEST_MEMFD by kernel version and config (kps_guest_memfd_rule()),
+ * and KVM_CAP_GUEST_MEMFD_FLAGS: unknown before 6.18 (0); 6.18+
+ * kvm_gmem_get_supported_flags() = MMAP | INIT_SHARED where
+ * kvm_arch_supports_gmem_init_shared() (x86: !has_private_mem).
+ */
 TEST_F(vm_type, cap_guest_memfd)
 {
 	const struct kps_vm_type *t = kps_vm_type(variant->type);
-	int dev, flags, exp, val;
+	bool v618 = kps_kernel_version() >= KPS_KVER(6, 18);
+	int cfg, flags, exp, exp_flags, val;
+	char why[320];
 
 	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_GUEST_MEMFD,
 		    "KVM_CAP_GUEST_MEMFD", &val))
 		return;
-	dev = kps_kvm_cap(KVM_CAP_GUEST_MEMFD);
-	ASSERT_LE(0, dev);
+	exp = kps_guest_memfd_rule(t->private_mem, &cfg, why, sizeof(why));
+	ASSERT_LE(0, exp) {
+		TH_LOG("cannot derive KVM_CAP_GUEST_MEMFD: %s", why);
+	}
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_GUEST_MEMFD, exp, val, why);
+	}
+	/* /dev/kvm (kvm == NULL): 1 wherever guest_memfd exists */
+	ASSERT_EQ(cfg, dev_cap(_metadata, KVM_CAP_GUEST_MEMFD,
+			       "KVM_CAP_GUEST_MEMFD")) {
+		TH_LOG("KVM_CAP_GUEST_MEMFD on /dev/kvm: expected %d; %s",
+		       cfg, why);
+	}
+	/*
+	 * Types with private memory are not checked: on 6.18 they answer
+	 * MMAP alone, but the model gives 6.12's SNP on a 6.18 host, whose
+	 * FLAGS are the real type-0 VM's.
+	 */
+	if (t->private_mem)
+		return;
 	flags = ioctl(self->vm_fd, KVM_CHECK_EXTENSION,
 		      KVM_CAP_GUEST_MEMFD_FLAGS);
-	ASSERT_LE(0, flags);
-	/*
-	 * 6.12 kvm_main.c:4966-4968: !kvm || kvm_arch_has_private_mem(kvm),
-	 * absent (0) without CONFIG_KVM_PRIVATE_MEM.  Kernels whose
-	 * guest_memfd also backs shared memory (6.18+: the VM reports
-	 * KVM_CAP_GUEST_MEMFD_FLAGS with GUEST_MEMFD_FLAG_MMAP) offer it to
-	 * every VM.
-	 */
-	exp = dev && (t->private_mem || (flags & GUEST_MEMFD_FLAG_MMAP));
-	ASSERT_EQ(exp, val) {
-		CAP_MSG(KVM_CAP_GUEST_MEMFD, exp, val, !dev ?
-			"/dev/kvm reports 0" : t->private_mem ?
-			"has_private_mem" : (flags & GUEST_MEMFD_FLAG_MMAP) ?
-			"GUEST_MEMFD_FLAG_MMAP on this VM" :
-			"no private memory, no GUEST_MEMFD_FLAG_MMAP");
+	ASSERT_LE(0, flags) {
+		TH_LOG("KVM_CHECK_EXTENSION(KVM_CAP_GUEST_MEMFD_FLAGS) on a %s VM fd: errno=%s",
+		       tname(variant->type), kps_errno_name(errno));
+	}
+	exp_flags = cfg && v618 ?
+		    GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED : 0;
+	ASSERT_EQ(exp_flags, flags) {
+		CAP_MSG(KVM_CAP_GUEST_MEMFD_FLAGS, exp_flags, flags, !v618 ?
+			"< 6.18: unknown capability" :
+			"6.18+: MMAP | INIT_SHARED without private memory");
 	}
 }
 
@@ -300,8 +388,8 @@ TEST_F(vm_type, cap_memory_attributes)
 	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_MEMORY_ATTRIBUTES,
 		    "KVM_CAP_MEMORY_ATTRIBUTES", &val))
 		return;
-	dev = kps_kvm_cap(KVM_CAP_MEMORY_ATTRIBUTES);
-	ASSERT_LE(0, dev);
+	dev = dev_cap(_metadata, KVM_CAP_MEMORY_ATTRIBUTES,
+		      "KVM_CAP_MEMORY_ATTRIBUTES");
 	/*
 	 * 6.12 kvm_main.c:2403-2410, 4963-4964: PRIVATE iff has_private_mem,
 	 * absent (0) without CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES.
@@ -314,19 +402,33 @@ TEST_F(vm_type, cap_memory_attributes)
 	}
 }
 
+/*
+ * KVM_CAP_PRE_FAULT_MEMORY (v6.10+): 6.12 x86.c:4266-4267 tdp_enabled, the
+ * same for every VM; tdp_enabled from the vendor's module parameter
+ * (kps_tdp_enabled()).
+ */
 TEST_F(vm_type, cap_pre_fault_memory)
 {
-	int dev, val;
+	int ver = kps_kernel_version(), tdp, exp, dev, val;
+	char why[160];
 
 	if (!vm_cap(_metadata, self->mask, &self->vm_fd, variant->type, KVM_CAP_PRE_FAULT_MEMORY,
 		    "KVM_CAP_PRE_FAULT_MEMORY", &val))
 		return;
-	dev = kps_kvm_cap(KVM_CAP_PRE_FAULT_MEMORY);
-	ASSERT_LE(0, dev);
-	/* 6.12 x86.c:4266-4267: r = tdp_enabled, the same for every VM */
-	ASSERT_EQ(dev, val) {
-		CAP_MSG(KVM_CAP_PRE_FAULT_MEMORY, dev, val,
-			"the /dev/kvm value (tdp_enabled)");
+	tdp = kps_tdp_enabled(why, sizeof(why));
+	ASSERT_LE(0, tdp) {
+		TH_LOG("cannot derive tdp_enabled: %s", why);
+	}
+	ASSERT_LT(0, ver);
+	exp = ver >= KPS_KVER(6, 10) && tdp;
+	dev = dev_cap(_metadata, KVM_CAP_PRE_FAULT_MEMORY,
+		      "KVM_CAP_PRE_FAULT_MEMORY");
+	ASSERT_EQ(exp, dev) {
+		TH_LOG("KVM_CAP_PRE_FAULT_MEMORY on /dev/kvm: expected %d (%s), seen %d",
+		       exp, why, dev);
+	}
+	ASSERT_EQ(exp, val) {
+		CAP_MSG(KVM_CAP_PRE_FAULT_MEMORY, exp, val, why);
 	}
 }
 
