@@ -91,17 +91,10 @@ enum kps_vendor kps_kvm_vendor(void)
 
 int kps_module_param_bool(const char *mod, const char *param)
 {
-	char path[160], v[8] = "";
-	FILE *f;
+	char v[8];
 
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod,
-		 param);
-	f = fopen(path, "r");
-	if (!f)
+	if (kps_module_param(mod, param, v, sizeof(v)) != 1)
 		return -1;
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
 	if (v[0] == 'Y' || v[0] == 'y' || v[0] == '1')
 		return 1;
 	if (v[0] == 'N' || v[0] == 'n' || v[0] == '0')
