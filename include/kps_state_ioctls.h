@@ -347,39 +347,39 @@ KPS_STATE_IOCTL(sync_regs, KVM_RUN, KPS_OTHER, KPS_SIZE_STATIC,
 		"6.12 arch/x86/kvm/x86.c:4179-4182,11142-11147 has_protected_state -> -EINVAL")
 KPS_STATE_IOCTL(smi, KVM_SMI, KPS_OTHER, KPS_SIZE_NONE, 0, KVM_CAP_X86_SMM, none,
 		KPS_RULE_NONE | KPS_NO_ARG,
-		"6.12 arch/x86/kvm/x86.c:5473-5475, smm.h:143-147 kvm_inject_smi: request only, 0")
+		"6.12 arch/x86/kvm/x86.c:5473-5475, smm.h:143-147 request only, 0")
 KPS_STATE_IOCTL(interrupt, KVM_INTERRUPT, KPS_OTHER, KPS_SIZE_STATIC,
 		sizeof(struct kvm_interrupt), 0, none,
 		KPS_RULE_BASE | KPS_COPY_FIRST,
-		"6.12 arch/x86/kvm/x86.c:5460-5467 copy first, 4746-4749 irq >= 256 -> -EINVAL, no protected check")
+		"6.12 arch/x86/kvm/x86.c:5460-5467 copy first, 4748-4749 irq >= 256 -> -EINVAL")
 KPS_STATE_IOCTL(get_nested_state, KVM_GET_NESTED_STATE, KPS_GET, KPS_SIZE_NESTED,
 		sizeof(struct kvm_nested_state), 0, set_nested_state, KPS_RULE_BASE,
-		"6.12 arch/x86/kvm/x86.c:5738-5765 no nested ops -> -EINVAL; svm/nested.c:1616-1680 no protected check")
+		"6.12 arch/x86/kvm/x86.c:5742-5744 no ops -> -EINVAL; svm/nested.c:1616 no check")
 KPS_STATE_IOCTL(set_nested_state, KVM_SET_NESTED_STATE, KPS_SET, KPS_SIZE_NESTED,
 		sizeof(struct kvm_nested_state), 0, get_nested_state,
 		KPS_RULE_BASE | KPS_CHECK_FIRST,
-		"6.12 arch/x86/kvm/x86.c:5767-5795 ops check, then copy; svm/nested.c:1683-1725 no protected check")
+		"6.12 arch/x86/kvm/x86.c:5772-5777 ops, then copy; svm/nested.c:1683 no check")
 KPS_STATE_IOCTL(kvmclock_ctrl, KVM_KVMCLOCK_CTRL, KPS_OTHER, KPS_SIZE_NONE, 0,
 		KVM_CAP_KVMCLOCK_CTRL, none, KPS_RULE_BASE | KPS_NO_ARG,
-		"6.12 arch/x86/kvm/x86.c:5725-5727, 5242-5246 kvm_set_guest_paused: !pv_time.active -> -EINVAL")
+		"6.12 arch/x86/kvm/x86.c:5725-5727, 5244-5245 !pv_time.active -> -EINVAL")
 KPS_STATE_IOCTL(x86_setup_mce, KVM_X86_SETUP_MCE, KPS_SET, KPS_SIZE_STATIC,
 		sizeof(__u64), KVM_CAP_MCE, none, KPS_RULE_NONE | KPS_COPY_FIRST,
-		"6.12 arch/x86/kvm/x86.c:5557-5564 copy first, 4789-4803 bank count/cap bits only")
+		"6.12 arch/x86/kvm/x86.c:5557-5564 copy first, 4795-4798 bank count/cap bits")
 KPS_STATE_IOCTL(x86_set_mce, KVM_X86_SET_MCE, KPS_SET, KPS_SIZE_STATIC,
 		sizeof(struct kvm_x86_mce), KVM_CAP_MCE, none,
 		KPS_RULE_NONE | KPS_COPY_FIRST,
-		"6.12 arch/x86/kvm/x86.c:5566-5573 copy first, 4855-4862 bank/VAL checks only")
+		"6.12 arch/x86/kvm/x86.c:5566-5573 copy first, 4862-4863 bank/VAL checks")
 KPS_STATE_IOCTL(get_tsc_khz, KVM_GET_TSC_KHZ, KPS_GET, KPS_SIZE_STATIC,
 		sizeof(__u64), KVM_CAP_GET_TSC_KHZ, set_tsc_khz,
 		KPS_RULE_NONE | KPS_NO_ARG | KPS_RET_VALUE,
-		"6.12 arch/x86/kvm/x86.c:5721-5723: returns virtual_tsc_khz (positive by design), no check")
+		"6.12 arch/x86/kvm/x86.c:5721-5723 returns virtual_tsc_khz: positive by design")
 KPS_STATE_IOCTL(set_signal_mask, KVM_SET_SIGNAL_MASK, KPS_SET, KPS_SIZE_STATIC,
 		sizeof(struct kvm_signal_mask) + sizeof(__u64), 0, none,
 		KPS_RULE_NONE | KPS_COPY_FIRST,
-		"6.12 virt/kvm/kvm_main.c:4619-4641 copy first, len != 8 -> -EINVAL, no VM-type check")
+		"6.12 virt/kvm/kvm_main.c:4619-4641 copy first, len != 8 -> -EINVAL")
 KPS_STATE_IOCTL(memory_encrypt_op_vcpu, KVM_MEMORY_ENCRYPT_OP, KPS_OTHER,
 		KPS_SIZE_STATIC, sizeof(struct kvm_sev_cmd), 0, none,
 		KPS_RULE_BASE | KPS_CHECK_FIRST,
-		"6.12 arch/x86/kvm/x86.c:5864-5865 not a vCPU ioctl: default -> -EINVAL, argp unread")
+		"6.12 arch/x86/kvm/x86.c:5864-5865 not a vCPU ioctl: -EINVAL, argp unread")
 #undef KPS_STATE_IOCTL
 #endif /* KPS_STATE_IOCTL */

@@ -181,7 +181,7 @@ int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why)
 		if (!strcmp(vendor, "kvm_amd") || !strcmp(vendor, "kvm_intel"))
 			break;
 		if (kps_kvm_cap(KVM_CAP_NESTED_STATE) <= 0) {
-			r = "vendor module without nested ops (KVM_CAP_NESTED_STATE=0) -> -EINVAL (x86.c:5742-5744, 5772-5773)";
+			r = "no nested ops (KVM_CAP_NESTED_STATE=0) -> -EINVAL (x86.c:5742-5744)";
 			err = EINVAL;
 		}
 		break;

@@ -27,6 +27,7 @@
 #include "ucall_common.h"
 
 #include "kps_leak.h"
+#include "kps_protected.h"
 #include "kps_state_ioctls.h"
 #include "kps_util.h"
 
@@ -114,7 +115,7 @@ static int guarded_get(struct __test_metadata *_metadata,
 	err = errno;
 	off = kps_guard_check(buf, size);
 	ASSERT_EQ(-1, off) {
-		TH_LOG("%s on type %s phase %s (ret %d) wrote past its %zu-byte argument: byte %zd changed",
+		TH_LOG("%s on type %s phase %s (ret %d) wrote past its %zu-byte argument: byte %zd",
 		       io->nr_name, type_name(vcpu->vm->type), phase, r, size,
 		       off);
 	}
@@ -426,7 +427,7 @@ static void check_get_tsc_khz(struct __test_metadata *_metadata,
 
 	/* x86.c:5721-5723: r = virtual_tsc_khz, positive by design */
 	ASSERT_LT(0, r) {
-		TH_LOG("KVM_GET_TSC_KHZ on type %s phase %s: ret %d errno %s, expected the frequency (> 0)",
+		TH_LOG("KVM_GET_TSC_KHZ on type %s phase %s: ret %d errno %s, expected > 0",
 		       type_name(vcpu->vm->type), phase, r,
 		       kps_errno_name(errno));
 	}
@@ -463,7 +464,7 @@ static void check_set_guest_debug(struct __test_metadata *_metadata,
 	vcpu_events_get(vcpu, &ev);
 	/* without KVM_CAP_EXCEPTION_PAYLOAD: injected |= pending */
 	ASSERT_TRUE(ev.exception.injected == 1 && ev.exception.nr == 1) {
-		TH_LOG("after KVM_SET_GUEST_DEBUG(INJECT_DB) phase %s: exception injected %u pending %u nr %u, expected #DB (1) injected",
+		TH_LOG("after INJECT_DB phase %s: exception injected %u pending %u nr %u, want #DB",
 		       phase, ev.exception.injected, ev.exception.pending,
 		       ev.exception.nr);
 	}
@@ -1081,10 +1082,20 @@ FIXTURE_VARIANT_ADD(fresh_vcpu, default) {
 	.type = KVM_X86_DEFAULT_VM,
 };
 
+/*
+ * SW_PROTECTED (type 1): private memory, no protected state (spec 1.1,
+ * x86.c:11963-11964), so every row answers as on a default VM.  Skips
+ * naming the knob where the type is not advertised
+ * (CONFIG_KVM_SW_PROTECTED_VM, kvm.tdp_mmu).
+ */
+FIXTURE_VARIANT_ADD(fresh_vcpu, sw_protected) {
+	.type = KVM_X86_SW_PROTECTED_VM,
+};
+
 FIXTURE_SETUP(fresh_vcpu)
 {
 	kps_fdset_take(&self->fds);
-	if (!kps_kvm_ok(_metadata))
+	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 	/* No memory, no irqchip unless a row needs one (cheap teardown). */
 	self->vm = vm_create_barebones_type(variant->type);
@@ -1128,6 +1139,16 @@ FIXTURE_VARIANT_ADD(after_run, default) {
 	.type = KVM_X86_DEFAULT_VM,
 };
 
+/*
+ * SW_PROTECTED (type 1): private memory, no protected state (spec 1.1,
+ * x86.c:11963-11964), so every row answers as on a default VM.  Skips
+ * naming the knob where the type is not advertised
+ * (CONFIG_KVM_SW_PROTECTED_VM, kvm.tdp_mmu).
+ */
+FIXTURE_VARIANT_ADD(after_run, sw_protected) {
+	.type = KVM_X86_SW_PROTECTED_VM,
+};
+
 FIXTURE_SETUP(after_run)
 {
 	struct vm_shape shape = {
@@ -1137,7 +1158,7 @@ FIXTURE_SETUP(after_run)
 	struct ucall uc;
 
 	kps_fdset_take(&self->fds);
-	if (!kps_kvm_ok(_metadata))
+	if (!kps_require_type(_metadata, variant->type, false))
 		return;
 	self->vm = vm_create_shape_with_one_vcpu(shape, &self->vcpu, guest_code);
 	vcpu_run(self->vcpu);
@@ -1178,5 +1199,35 @@ TEST_F(after_run, name)							\
 }
 
 #include "kps_state_ioctls.h"
+
+/* UP uapi: KVM_CAP_GUEST_MEMFD_FLAGS and its mmap flag (not in 6.12) */
+#define KPS_CAP_GUEST_MEMFD_FLAGS	244
+#define KPS_GUEST_MEMFD_FLAG_MMAP	1
+
+/*
+ * The private-memory capabilities on the VM fd (spec 4): GUEST_MEMFD 1 and
+ * MEMORY_ATTRIBUTES = PRIVATE iff has_private_mem (6.12 kvm_main.c:
+ * 4963-4968, kvm_arch_has_private_mem); without private memory
+ * GUEST_MEMFD is 1 only where guest_memfd can be mmap'ed (UP
+ * KVM_CAP_GUEST_MEMFD_FLAGS).
+ */
+TEST_F(fresh_vcpu, private_mem_caps)
+{
+	bool priv = kps_vm_type(variant->type)->private_mem;
+	int flags = kps_kvm_cap(KPS_CAP_GUEST_MEMFD_FLAGS);
+	int gmem = priv || (flags > 0 && (flags & KPS_GUEST_MEMFD_FLAG_MMAP));
+	int r;
+
+	r = ioctl(self->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
+	ASSERT_EQ(gmem, r) {
+		TH_LOG("KVM_CAP_GUEST_MEMFD on a %s VM fd: %d, expected %d",
+		       type_name(variant->type), r, gmem);
+	}
+	r = ioctl(self->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_MEMORY_ATTRIBUTES);
+	ASSERT_EQ(priv ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0, r) {
+		TH_LOG("KVM_CAP_MEMORY_ATTRIBUTES on a %s VM fd: %d",
+		       type_name(variant->type), r);
+	}
+}
 
 TEST_HARNESS_MAIN
