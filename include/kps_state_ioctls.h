@@ -38,6 +38,7 @@ enum kps_size_kind {
 	KPS_SIZE_XSAVE2,	/* max(size, KVM_CHECK_EXTENSION(XSAVE2) on the VM) */
 	KPS_SIZE_CPUID2,	/* header + KPS_CPUID_MAX_NENT entries */
 	KPS_SIZE_MSRS,		/* header + KPS_MSRS_MAX entries */
+	KPS_SIZE_NESTED,	/* max(size, KVM_CAP_NESTED_STATE on /dev/kvm) */
 };
 
 /*
@@ -57,6 +58,12 @@ enum kps_size_kind {
 #define KPS_RULE_MSR		0x10
 /* KVM_RUN sync regs: kvm_sync_valid_fields() = 0 on has_protected_state */
 #define KPS_RULE_SYNC		0x20
+/*
+ * No protected-state check: the answer is kps_ioctl_base_errno() (0 or
+ * -1/that errno) on every type and phase, e.g. KVM_KVMCLOCK_CTRL without
+ * an active pv clock, or KVM_GET_NESTED_STATE without nested ops.
+ */
+#define KPS_RULE_BASE		0x40
 #define KPS_RULE_MASK		0xff
 
 /* Ordering and argument flags. */
@@ -66,9 +73,18 @@ enum kps_size_kind {
 #define KPS_VALUE_ARG		0x800	/* arg is a value (buf holds a __u64) */
 #define KPS_NO_ARG		0x1000	/* arg unused (KVM_NMI) */
 #define KPS_RUNS_VCPU		0x2000	/* issues KVM_RUN (sync_regs) */
+/*
+ * The state is the ioctl's positive return value, by design
+ * (KVM_GET_TSC_KHZ returns virtual_tsc_khz, x86.c:5721-5723):
+ * kps_ioctl_call() stores a positive return in buf as a __u64 and
+ * returns 0, so the row is a GET like the others; 0 or -1 pass through.
+ */
+#define KPS_RET_VALUE		0x4000
 
 #define KPS_CPUID_MAX_NENT	256	/* KVM_MAX_CPUID_ENTRIES */
 #define KPS_MSRS_MAX		16
+/* KVM_INTERRUPT argument of the catalog: >= KVM_NR_INTERRUPTS (256) */
+#define KPS_IRQ_INVALID		0xffffffffu
 
 struct kps_state_ioctl {
 	const char *name;	/* case name: get_regs */
@@ -119,6 +135,27 @@ size_t kps_ioctl_buf_size(struct kvm_vcpu *vcpu,
  */
 size_t kps_ioctl_data_size(struct kvm_vcpu *vcpu,
 			   const struct kps_state_ioctl *io, const void *buf);
+
+/*
+ * The answer of the row with the catalog's argument on a vCPU whose state
+ * is not protected, from the kernel's rule and an independent source
+ * (never from the answer itself): 0 for success, else the errno.
+ *   interrupt        EINVAL: irq KPS_IRQ_INVALID >= 256 (x86.c:4748-4749)
+ *   kvmclock_ctrl    EINVAL: no pv clock enabled (x86.c:5244-5245)
+ *   memory_encrypt_op_vcpu  EINVAL: no vCPU case in 6.12 (x86.c:5864);
+ *                    kernels >= 6.16 have vcpu_mem_enc_ioctl: ENOTTY
+ *                    unless the vendor is VMX (kvm_intel: EINVAL, non-TD)
+ *   get/set_nested_state  EINVAL iff no nested ops (x86.c:5742-5744,
+ *                    5772-5773): kvm_amd and kvm_intel always install
+ *                    them (6.12 svm.c:5312, vmx/main.c:133, whatever their
+ *                    "nested" parameter says); another vendor module (PVM)
+ *                    has them iff KVM_CAP_NESTED_STATE > 0 (x86.c:4347-4349)
+ * Every other row: 0.  *why (if not NULL) gets the reason.
+ */
+int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why);
+
+/* Vendor module loaded: "kvm_amd", "kvm_intel", or the other kvm_* one. */
+const char *kps_kvm_vendor(void);
 
 /*
  * Is the ioctl available?  The capability is read on /dev/kvm (vm->kvm_fd),
@@ -173,9 +210,13 @@ void kps_ioctl_prep_get(struct kvm_vcpu *vcpu,
  * Build a valid SET/OTHER argument in buf (size bytes): zero it, then run
  * the partner GET into it (so SET writes back what GET returned), or for
  * rows without a partner: set_guest_debug = all zero (disable),
- * set_tsc_khz = KVM_GET_TSC_KHZ, translate = linear address 0.  Returns
- * the partner GET's return value (compare with kps_ioctl_success_ret(io,
- * buf)), or the KVM_GET_TSC_KHZ error, else 0.
+ * translate = linear address 0, interrupt = KPS_IRQ_INVALID,
+ * x86_setup_mce = the current MSR_IA32_MCG_CAP, x86_set_mce = a corrected
+ * error (VAL only) in bank 0, set_signal_mask = the thread's signal mask.
+ * set_nested_state without nested ops (the GET is refused): the header a
+ * GET would give (GIF set, SVM format).  Returns the partner GET's return
+ * value (compare with kps_ioctl_success_ret(io, buf)), or the MCG_CAP read
+ * error, else 0.
  */
 int kps_ioctl_prep_set(struct kvm_vcpu *vcpu,
 		       const struct kps_state_ioctl *io, void *buf,
@@ -291,7 +332,7 @@ KPS_STATE_IOCTL(set_guest_debug, KVM_SET_GUEST_DEBUG, KPS_SET, KPS_SIZE_STATIC,
 		KPS_RULE_GSP | KPS_COPY_FIRST,
 		"6.12 arch/x86/kvm/x86.c:11348-11349 guest_state_protected -> -EINVAL")
 KPS_STATE_IOCTL(set_tsc_khz, KVM_SET_TSC_KHZ, KPS_SET, KPS_SIZE_STATIC,
-		sizeof(__u64), KVM_CAP_GET_TSC_KHZ, none,
+		sizeof(__u64), KVM_CAP_GET_TSC_KHZ, get_tsc_khz,
 		KPS_RULE_TDX_ONLY | KPS_VALUE_ARG,
 		"6.12 arch/x86/kvm/x86.c:5703 no check; UP: guest_tsc_protected -> -EINVAL")
 KPS_STATE_IOCTL(translate, KVM_TRANSLATE, KPS_OTHER, KPS_SIZE_STATIC,
@@ -304,5 +345,41 @@ KPS_STATE_IOCTL(sync_regs, KVM_RUN, KPS_OTHER, KPS_SIZE_STATIC,
 		sizeof(struct kvm_sync_regs), KVM_CAP_SYNC_REGS, none,
 		KPS_RULE_SYNC | KPS_RUNS_VCPU,
 		"6.12 arch/x86/kvm/x86.c:4179-4182,11142-11147 has_protected_state -> -EINVAL")
+KPS_STATE_IOCTL(smi, KVM_SMI, KPS_OTHER, KPS_SIZE_NONE, 0, KVM_CAP_X86_SMM, none,
+		KPS_RULE_NONE | KPS_NO_ARG,
+		"6.12 arch/x86/kvm/x86.c:5473-5475, smm.h:143-147 request only, 0")
+KPS_STATE_IOCTL(interrupt, KVM_INTERRUPT, KPS_OTHER, KPS_SIZE_STATIC,
+		sizeof(struct kvm_interrupt), 0, none,
+		KPS_RULE_BASE | KPS_COPY_FIRST,
+		"6.12 arch/x86/kvm/x86.c:5460-5467 copy first, 4748-4749 irq >= 256 -> -EINVAL")
+KPS_STATE_IOCTL(get_nested_state, KVM_GET_NESTED_STATE, KPS_GET, KPS_SIZE_NESTED,
+		sizeof(struct kvm_nested_state), 0, set_nested_state, KPS_RULE_BASE,
+		"6.12 arch/x86/kvm/x86.c:5742-5744 no ops -> -EINVAL; svm/nested.c:1616 no check")
+KPS_STATE_IOCTL(set_nested_state, KVM_SET_NESTED_STATE, KPS_SET, KPS_SIZE_NESTED,
+		sizeof(struct kvm_nested_state), 0, get_nested_state,
+		KPS_RULE_BASE | KPS_CHECK_FIRST,
+		"6.12 arch/x86/kvm/x86.c:5772-5777 ops, then copy; svm/nested.c:1683 no check")
+KPS_STATE_IOCTL(kvmclock_ctrl, KVM_KVMCLOCK_CTRL, KPS_OTHER, KPS_SIZE_NONE, 0,
+		KVM_CAP_KVMCLOCK_CTRL, none, KPS_RULE_BASE | KPS_NO_ARG,
+		"6.12 arch/x86/kvm/x86.c:5725-5727, 5244-5245 !pv_time.active -> -EINVAL")
+KPS_STATE_IOCTL(x86_setup_mce, KVM_X86_SETUP_MCE, KPS_SET, KPS_SIZE_STATIC,
+		sizeof(__u64), KVM_CAP_MCE, none, KPS_RULE_NONE | KPS_COPY_FIRST,
+		"6.12 arch/x86/kvm/x86.c:5557-5564 copy first, 4795-4798 bank count/cap bits")
+KPS_STATE_IOCTL(x86_set_mce, KVM_X86_SET_MCE, KPS_SET, KPS_SIZE_STATIC,
+		sizeof(struct kvm_x86_mce), KVM_CAP_MCE, none,
+		KPS_RULE_NONE | KPS_COPY_FIRST,
+		"6.12 arch/x86/kvm/x86.c:5566-5573 copy first, 4862-4863 bank/VAL checks")
+KPS_STATE_IOCTL(get_tsc_khz, KVM_GET_TSC_KHZ, KPS_GET, KPS_SIZE_STATIC,
+		sizeof(__u64), KVM_CAP_GET_TSC_KHZ, set_tsc_khz,
+		KPS_RULE_NONE | KPS_NO_ARG | KPS_RET_VALUE,
+		"6.12 arch/x86/kvm/x86.c:5721-5723 returns virtual_tsc_khz: positive by design")
+KPS_STATE_IOCTL(set_signal_mask, KVM_SET_SIGNAL_MASK, KPS_SET, KPS_SIZE_STATIC,
+		sizeof(struct kvm_signal_mask) + sizeof(__u64), 0, none,
+		KPS_RULE_NONE | KPS_COPY_FIRST,
+		"6.12 virt/kvm/kvm_main.c:4619-4641 copy first, len != 8 -> -EINVAL")
+KPS_STATE_IOCTL(memory_encrypt_op_vcpu, KVM_MEMORY_ENCRYPT_OP, KPS_OTHER,
+		KPS_SIZE_STATIC, sizeof(struct kvm_sev_cmd), 0, none,
+		KPS_RULE_BASE | KPS_CHECK_FIRST,
+		"6.12 arch/x86/kvm/x86.c:5864-5865 not a vCPU ioctl: -EINVAL, argp unread")
 #undef KPS_STATE_IOCTL
 #endif /* KPS_STATE_IOCTL */

@@ -549,6 +549,17 @@ void kps_expect_row(const struct kps_pvm *p, unsigned int idx,
 		/* per VM, any phase: x86.c:4179-4182, 11142-11147 */
 		blocked = ps;
 		break;
+	case KPS_RULE_BASE:
+		/*
+		 * No protected-state check (spec 3: KVM_INTERRUPT,
+		 * KVM_GET/SET_NESTED_STATE, KVM_KVMCLOCK_CTRL rows; 6.12
+		 * x86.c:5864 for KVM_MEMORY_ENCRYPT_OP on a vCPU fd): the
+		 * answer of an unprotected vCPU, on every type and phase.
+		 */
+		e->err = kps_ioctl_base_errno(io, NULL);
+		if (e->err)
+			e->ret = -1;
+		return;
 	case KPS_RULE_MSR:
 	case KPS_RULE_NONE:
 	default:

@@ -3,13 +3,18 @@
  * kps_state_ioctls.c - the guest-state ioctl catalog and its helpers.
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 
 #include "kvm_util.h"
 #include "processor.h"
+#include "mce.h"
 
 #include "kps_state_ioctls.h"
+#include "kps_util.h"
 
 #define KPS_STATE_IOCTL(_name, _nr, _dir, _kind, _size, _cap, _partner, \
 			_flags, _cite)					\
@@ -79,6 +84,11 @@ size_t kps_ioctl_buf_size(struct kvm_vcpu *vcpu,
 		       KPS_CPUID_MAX_NENT * sizeof(struct kvm_cpuid_entry2);
 	case KPS_SIZE_MSRS:
 		return io->size + KPS_MSRS_MAX * sizeof(struct kvm_msr_entry);
+	case KPS_SIZE_NESTED:
+		/* 6.12 x86.c:4347-4349: header + vendor data, 0 without ops */
+		r = ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION,
+			  KVM_CAP_NESTED_STATE);
+		return r > (int)io->size ? (size_t)r : io->size;
 	case KPS_SIZE_STATIC:
 	default:
 		return io->size;
@@ -90,10 +100,15 @@ size_t kps_ioctl_data_size(struct kvm_vcpu *vcpu,
 {
 	const struct kvm_cpuid2 *cpuid = buf;
 	const struct kvm_msrs *msrs = buf;
+	const struct kvm_nested_state *nested = buf;
 	size_t max = kps_ioctl_buf_size(vcpu, io);
 	size_t n;
 
 	switch (io->size_kind) {
+	case KPS_SIZE_NESTED:
+		/* GET writes back the size it used (svm/nested.c:1652) */
+		n = nested->size;
+		break;
 	case KPS_SIZE_CPUID2:
 		n = io->size + cpuid->nent * sizeof(struct kvm_cpuid_entry2);
 		break;
@@ -104,6 +119,79 @@ size_t kps_ioctl_data_size(struct kvm_vcpu *vcpu,
 		return max;
 	}
 	return n < max ? n : max;
+}
+
+const char *kps_kvm_vendor(void)
+{
+	static const char * const mods[] = { "kvm_amd", "kvm_intel", "kvm_pvm" };
+	char path[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mods); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+		if (!access(path, F_OK))
+			return mods[i];
+	}
+	return "unknown";
+}
+
+/* Kernel release >= major.minor (uname). */
+static bool kps_release_ge(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why)
+{
+	int saved = errno;
+	const char *vendor = kps_kvm_vendor();
+	const char *r = NULL;
+	int err = 0;
+
+	switch (io - kps_state_ioctls) {
+	case KPS_IO_interrupt:
+		r = "irq >= KVM_NR_INTERRUPTS -> -EINVAL (x86.c:4748-4749)";
+		err = EINVAL;
+		break;
+	case KPS_IO_kvmclock_ctrl:
+		r = "no pv clock enabled -> -EINVAL (x86.c:5244-5245)";
+		err = EINVAL;
+		break;
+	case KPS_IO_memory_encrypt_op_vcpu:
+		/*
+		 * 6.12: no vCPU case (x86.c:5864).  [inf] From 6.16 (TDX)
+		 * kvm_arch_vcpu_ioctl() calls vcpu_mem_enc_ioctl: -ENOTTY
+		 * when the vendor has none (SVM, PVM), VMX non-TD -EINVAL.
+		 */
+		if (kps_release_ge(6, 16) && strcmp(vendor, "kvm_intel")) {
+			r = "kernel >= 6.16, vendor without vcpu_mem_enc_ioctl -> -ENOTTY";
+			err = ENOTTY;
+		} else {
+			r = "not a vCPU ioctl: default case -> -EINVAL (x86.c:5864)";
+			err = EINVAL;
+		}
+		break;
+	case KPS_IO_get_nested_state:
+	case KPS_IO_set_nested_state:
+		if (!strcmp(vendor, "kvm_amd") || !strcmp(vendor, "kvm_intel"))
+			break;
+		if (kps_kvm_cap(KVM_CAP_NESTED_STATE) <= 0) {
+			r = "no nested ops (KVM_CAP_NESTED_STATE=0) -> -EINVAL (x86.c:5742-5744)";
+			err = EINVAL;
+		}
+		break;
+	default:
+		break;
+	}
+	if (why)
+		*why = r;
+	errno = saved;
+	return err;
 }
 
 bool kps_ioctl_supported(struct kvm_vm *vm, const struct kps_state_ioctl *io,
@@ -170,8 +258,16 @@ static int kps_sync_regs_call(struct kvm_vcpu *vcpu, void *buf)
 int kps_ioctl_call(struct kvm_vcpu *vcpu, const struct kps_state_ioctl *io,
 		   void *buf)
 {
+	int r;
+
 	if (io->flags & KPS_RUNS_VCPU)
 		return kps_sync_regs_call(vcpu, buf);
+	if (io->flags & KPS_RET_VALUE) {
+		r = ioctl(vcpu->fd, io->nr, 0);
+		if (r > 0 && buf)
+			*(__u64 *)buf = r;
+		return r > 0 ? 0 : r;
+	}
 	if (io->flags & KPS_NO_ARG)
 		return ioctl(vcpu->fd, io->nr, 0);
 	if (io->flags & KPS_VALUE_ARG)
@@ -216,6 +312,10 @@ void kps_ioctl_prep_get(struct kvm_vcpu *vcpu,
 	case KPS_SIZE_MSRS:
 		kps_msrs_init(buf, kps_default_msrs, kps_nr_default_msrs);
 		break;
+	case KPS_SIZE_NESTED:
+		/* input: the room the caller has (x86.c:5747-5749) */
+		((struct kvm_nested_state *)buf)->size = size;
+		break;
 	default:
 		break;
 	}
@@ -226,24 +326,60 @@ int kps_ioctl_prep_set(struct kvm_vcpu *vcpu,
 		       size_t size)
 {
 	const struct kps_state_ioctl *get = kps_ioctl_partner(io);
+	struct kvm_nested_state *nested = buf;
+	struct kvm_signal_mask *sm = buf;
 	struct kvm_translation *tr = buf;
-	int r;
+	struct kvm_interrupt *irq = buf;
+	struct kvm_x86_mce *mce = buf;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} mcg = { .hdr.nmsrs = 1, .e.index = MSR_IA32_MCG_CAP };
+	sigset_t cur;
+	int r, err;
 
 	memset(buf, 0, size);
 	if (io->dir == KPS_SET && get && get->dir == KPS_GET) {
 		kps_ioctl_prep_get(vcpu, get, buf, size);
-		return kps_ioctl_call(vcpu, get, buf);
+		r = kps_ioctl_call(vcpu, get, buf);
+		err = errno;
+		if (r && kps_ioctl_base_errno(get, NULL) == err &&
+		    io - kps_state_ioctls == KPS_IO_set_nested_state) {
+			/* No nested ops: what SVM's GET gives at reset. */
+			memset(buf, 0, size);
+			nested->format = KVM_STATE_NESTED_FORMAT_SVM;
+			nested->flags = KVM_STATE_NESTED_GIF_SET;
+			nested->size = sizeof(*nested);
+			return 0;
+		}
+		errno = err;
+		return r;
 	}
 
 	switch (io - kps_state_ioctls) {
-	case KPS_IO_set_tsc_khz:
-		r = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
-		if (r < 0)
-			return r;
-		*(__u64 *)buf = r;
-		return 0;
 	case KPS_IO_translate:
 		tr->linear_address = 0;
+		return 0;
+	case KPS_IO_interrupt:
+		irq->irq = KPS_IRQ_INVALID;
+		return 0;
+	case KPS_IO_x86_setup_mce:
+		/* the current MCG_CAP (bank count + cap bits) is valid */
+		r = ioctl(vcpu->fd, KVM_GET_MSRS, &mcg);
+		if (r != 1)
+			return r < 0 ? r : -1;
+		*(__u64 *)buf = mcg.e.data;
+		return 0;
+	case KPS_IO_x86_set_mce:
+		/* corrected error in bank 0: stored, no #MC (x86.c:4891-4898) */
+		mce->bank = 0;
+		mce->status = MCI_STATUS_VAL;
+		return 0;
+	case KPS_IO_set_signal_mask:
+		/* the thread's own mask: KVM_RUN then behaves as without one */
+		sigprocmask(SIG_SETMASK, NULL, &cur);
+		sm->len = sizeof(__u64);
+		memcpy(sm->sigset, &cur, sizeof(__u64));
 		return 0;
 	default:
 		/* set_guest_debug: control = 0 disables debugging. */

@@ -91,6 +91,21 @@ MODEL_MUTANT(migrate_fpu_not_confidential,
 	     "intra-host migration leaves the destination FPU state not confidential (what 6.12.117 does)"
 	     )
 MODEL_MUTANT(mirror_cmds_allowed, "mirror VMs accept every SEV command")
+MODEL_MUTANT(set_regs_dropped,
+	     "KVM_SET_REGS/KVM_SET_SREGS on a default VM return 0 and change nothing")
+MODEL_MUTANT(set_tsc_khz_dropped, "KVM_SET_TSC_KHZ on a default VM returns 0 and changes nothing")
+MODEL_MUTANT(set_guest_debug_dropped,
+	     "KVM_SET_GUEST_DEBUG on a default VM returns 0 and changes nothing")
+MODEL_MUTANT(get_regs_overrun, "KVM_GET_REGS writes 8 bytes past struct kvm_regs")
+MODEL_MUTANT(interrupt_dropped, "KVM_INTERRUPT on a default VM returns 0 and queues nothing")
+MODEL_MUTANT(interrupt_irq_unchecked, "KVM_INTERRUPT with irq >= 256 returns 0 on SEV VMs")
+MODEL_MUTANT(smi_blocked, "KVM_SMI fails EINVAL on protected vCPUs")
+MODEL_MUTANT(nested_state_blocked, "KVM_GET/SET_NESTED_STATE fail EINVAL on protected vCPUs")
+MODEL_MUTANT(kvmclock_ctrl_ok, "KVM_KVMCLOCK_CTRL returns 0 without an enabled pv clock")
+MODEL_MUTANT(mce_blocked, "KVM_X86_SETUP_MCE/KVM_X86_SET_MCE fail EINVAL on protected vCPUs")
+MODEL_MUTANT(get_tsc_khz_zero, "KVM_GET_TSC_KHZ returns 0 instead of the frequency")
+MODEL_MUTANT(signal_mask_blocked, "KVM_SET_SIGNAL_MASK fails EINVAL on protected vCPUs")
+MODEL_MUTANT(vcpu_enc_op_accepted, "KVM_MEMORY_ENCRYPT_OP on a vCPU fd returns 0")
 
 MODEL_MUTANT(multi_as_flipped,
 	     "KVM_CAP_MULTI_ADDRESS_SPACE 2 without CONFIG_KVM_SMM, 0 with it (all fds)")

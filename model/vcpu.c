@@ -716,6 +716,34 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 			return r;
 	}
 
+	/* mutants of the default-VM, guard-byte and new-row checks */
+	if ((MUTANT(set_regs_dropped) && (req == KVM_SET_REGS || req == KVM_SET_SREGS)) ||
+	    (MUTANT(set_tsc_khz_dropped) && req == KVM_SET_TSC_KHZ) ||
+	    (MUTANT(set_guest_debug_dropped) && req == KVM_SET_GUEST_DEBUG) ||
+	    (MUTANT(interrupt_dropped) && req == KVM_INTERRUPT))
+		if (vm->type == KVM_X86_DEFAULT_VM && !vm->active)
+			return 0;
+	if (MUTANT(get_regs_overrun) && req == KVM_GET_REGS) {
+		static const u64 junk = 0x5a5a5a5a5a5a5a5aull;
+
+		r = get_ps(v, fd, req, arg, sizeof(struct kvm_regs), &s->regs, false);
+		copy_to_user((char *)arg + sizeof(struct kvm_regs), &junk, sizeof(junk));
+		return r;
+	}
+	if (MUTANT(interrupt_irq_unchecked) && req == KVM_INTERRUPT && vm->active)
+		return 0;
+	if (eff_gsp(v) &&
+	    ((MUTANT(smi_blocked) && req == KVM_SMI) ||
+	     (MUTANT(nested_state_blocked) &&
+	      (req == KVM_GET_NESTED_STATE || req == KVM_SET_NESTED_STATE)) ||
+	     (MUTANT(mce_blocked) && (req == KVM_X86_SETUP_MCE || req == KVM_X86_SET_MCE)) ||
+	     (MUTANT(signal_mask_blocked) && req == KVM_SET_SIGNAL_MASK)))
+		return -EINVAL;
+	if ((MUTANT(kvmclock_ctrl_ok) && req == KVM_KVMCLOCK_CTRL) ||
+	    (MUTANT(get_tsc_khz_zero) && req == KVM_GET_TSC_KHZ) ||
+	    (MUTANT(vcpu_enc_op_accepted) && req == KVM_MEMORY_ENCRYPT_OP))
+		return 0;
+
 	switch (req) {
 	case KVM_RUN:
 		return vcpu_run(v, fd);

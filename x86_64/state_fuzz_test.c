@@ -837,6 +837,7 @@ static void fuzz_row_once(struct fuzz_ctx *c, void *buf, void *ref,
 	unsigned int i;
 	char res[400];
 	ssize_t diff;
+	bool guard;
 	int r, err;
 
 	kps_expect_row(c->p, 0, io, &e);
@@ -855,12 +856,24 @@ static void fuzz_row_once(struct fuzz_ctx *c, void *buf, void *ref,
 		shape_arg(c, buf, size);
 	}
 	memcpy(ref, buf, size);
+	guard = io->dir == KPS_GET && size;
+	if (guard)
+		kps_guard_fill(buf, size);
 
 	errno = 0;
 	r = kps_ioctl_call(vcpu, io, buf);
 	err = errno;
 	diff = kps_memdiff(buf, ref, size);
 	check_errno(c, r, err, ref, size);
+	/* guard bytes: a GET, refused or not, never writes past its struct */
+	if (guard) {
+		ASSERT_EQ(-1, kps_guard_check(buf, size)) {
+			TH_LOG("%s (ret %d) wrote past its %zu-byte argument: byte %zd changed; %s",
+			       io->nr_name, r, size,
+			       kps_guard_check(buf, size),
+			       ctx_str(c, ref, size));
+		}
+	}
 
 	if (kps_ioctl_rule(io) == KPS_RULE_MSR) {
 		check_msrs(c, r, err, buf, ref, size, &x);
@@ -1052,7 +1065,7 @@ static void fuzz_row(struct __test_metadata *_metadata,
 		TH_LOG("setup: /sys/module/kvm/parameters/ignore_msrs unreadable");
 	}
 	self->size = fuzz_size(p->vcpus[0], io);
-	self->buf = calloc(1, self->size ? self->size : 1);
+	self->buf = calloc(1, self->size + KPS_GUARD_LEN);
 	self->ref = calloc(1, self->size ? self->size : 1);
 	ASSERT_TRUE(self->buf && self->ref) {
 		TH_LOG("setup: calloc(%zu) failed", self->size);
