@@ -154,9 +154,6 @@ size_t kps_ioctl_data_size(struct kvm_vcpu *vcpu,
  */
 int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why);
 
-/* Vendor module loaded: "kvm_amd", "kvm_intel", or the other kvm_* one. */
-const char *kps_kvm_vendor(void);
-
 /*
  * Is the ioctl available?  The capability is read on /dev/kvm (vm->kvm_fd),
  * not on the VM fd, so a per-VM answer (SYNC_REGS = 0 on a protected VM)

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/utsname.h>
 
 #include "kvm_util.h"
 #include "processor.h"
 #include "mce.h"
 
+#include "kps_host.h"
 #include "kps_state_ioctls.h"
 #include "kps_util.h"
 
@@ -121,35 +121,10 @@ size_t kps_ioctl_data_size(struct kvm_vcpu *vcpu,
 	return n < max ? n : max;
 }
 
-const char *kps_kvm_vendor(void)
-{
-	static const char * const mods[] = { "kvm_amd", "kvm_intel", "kvm_pvm" };
-	char path[64];
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(mods); i++) {
-		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
-		if (!access(path, F_OK))
-			return mods[i];
-	}
-	return "unknown";
-}
-
-/* Kernel release >= major.minor (uname). */
-static bool kps_release_ge(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
-}
-
 int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why)
 {
 	int saved = errno;
-	const char *vendor = kps_kvm_vendor();
+	enum kps_vendor vendor = kps_kvm_vendor();
 	const char *r = NULL;
 	int err = 0;
 
@@ -168,7 +143,8 @@ int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why)
 		 * kvm_arch_vcpu_ioctl() calls vcpu_mem_enc_ioctl: -ENOTTY
 		 * when the vendor has none (SVM, PVM), VMX non-TD -EINVAL.
 		 */
-		if (kps_release_ge(6, 16) && strcmp(vendor, "kvm_intel")) {
+		if (kps_kernel_version() >= KPS_KVER(6, 16) &&
+		    vendor != KPS_VENDOR_VMX) {
 			r = "kernel >= 6.16, vendor without vcpu_mem_enc_ioctl -> -ENOTTY";
 			err = ENOTTY;
 		} else {
@@ -178,7 +154,7 @@ int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why)
 		break;
 	case KPS_IO_get_nested_state:
 	case KPS_IO_set_nested_state:
-		if (!strcmp(vendor, "kvm_amd") || !strcmp(vendor, "kvm_intel"))
+		if (vendor == KPS_VENDOR_SVM || vendor == KPS_VENDOR_VMX)
 			break;
 		if (kps_kvm_cap(KVM_CAP_NESTED_STATE) <= 0) {
 			r = "no nested ops (KVM_CAP_NESTED_STATE=0) -> -EINVAL (x86.c:5742-5744)";

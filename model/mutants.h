@@ -118,5 +118,7 @@ MODEL_MUTANT(debugregs_flags_accepted,
 MODEL_MUTANT(sync_valid_refused,
 	     "KVM_RUN + immediate_exit + sync-regs bits fails EINVAL without protected state")
 MODEL_MUTANT(msr_set_count_short, "KVM_SET_MSRS returns one less than the MSRs it wrote")
+MODEL_MUTANT(arg_checks_dropped,
+	     "default-VM SETUP_MCE, SET_MCE and SET_SIGNAL_MASK return 0 without their argument checks")
 
 #undef MODEL_MUTANT

@@ -732,6 +732,10 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 	}
 	if (MUTANT(interrupt_irq_unchecked) && req == KVM_INTERRUPT && vm->active)
 		return 0;
+	if (MUTANT(arg_checks_dropped) && vm->type == KVM_X86_DEFAULT_VM &&
+	    (req == KVM_X86_SETUP_MCE || req == KVM_X86_SET_MCE ||
+	     req == KVM_SET_SIGNAL_MASK))
+		return 0;
 	if (eff_gsp(v) &&
 	    ((MUTANT(smi_blocked) && req == KVM_SMI) ||
 	     (MUTANT(nested_state_blocked) &&

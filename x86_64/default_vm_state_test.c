@@ -26,6 +26,7 @@
 #include "processor.h"
 #include "ucall_common.h"
 
+#include "kps_host.h"
 #include "kps_leak.h"
 #include "kps_protected.h"
 #include "kps_state_ioctls.h"
@@ -826,7 +827,7 @@ static void check_nested(struct __test_metadata *_metadata,
 			check_refused(_metadata, vcpu, io, phase);
 		return;
 	}
-	if (strcmp(kps_kvm_vendor(), "kvm_amd")) {
+	if (kps_kvm_vendor() != KPS_VENDOR_SVM) {
 		/* VMX: the round trip only (the VMX change rule is not encoded) */
 		if (io->dir == KPS_GET)
 			check_get(_metadata, vcpu, io, phase);

@@ -44,6 +44,7 @@
 
 #include "kselftest_harness.h"
 #include "kvm_util.h"
+#include "mce.h"
 #include "processor.h"
 
 #include "kps_host.h"
@@ -531,6 +532,70 @@ static void gen_cpuid(struct fuzz_ctx *c, struct kvm_cpuid2 *cp, size_t size,
  * Build one argument for an unblocked row and say what the kernel answers
  * (6.12 source, per row).  Returns false for rows without a generator.
  */
+/*
+ * KVM_X86_SETUP_MCE (6.12 x86.c:4790-4798): 1..KVM_MAX_MCE_BANKS (32) banks
+ * and no bit outside supported_mce_cap | 0xff | 0xff0000 -> 0, else -EINVAL.
+ */
+static void gen_setup_mce(struct fuzz_ctx *c, __u64 *cap, struct fuzz_exp *e)
+{
+	struct __test_metadata *_metadata = c->md;
+	__u64 ok = 0, banks;
+	int fd = kps_open_kvm();
+	unsigned int bit;
+
+	ASSERT_EQ(0, ioctl(fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &ok)) {
+		TH_LOG("KVM_X86_GET_MCE_CAP_SUPPORTED: errno=%s",
+		       kps_errno_name(errno));
+	}
+	close(fd);
+	ok |= 0xff0000;
+	banks = 1 + rnd_below(&c->st, 32);
+	*cap = (rnd_next(&c->st) & ok & ~0xffULL) | banks;
+	switch (rnd_below(&c->st, 3)) {
+	case 0:
+		exp_set(e, 0, 0, "6.12 x86.c:4795-4798: valid bank count and bits");
+		return;
+	case 1:
+		*cap &= ~0xffULL;
+		*cap |= rnd_below(&c->st, 2) ? 0 : 33 + rnd_below(&c->st, 223);
+		exp_set(e, -1, EINVAL,
+			"6.12 x86.c:4795-4796: 0 or > KVM_MAX_MCE_BANKS banks -> -EINVAL");
+		return;
+	}
+	do
+		bit = rnd_below(&c->st, 64);
+	while ((ok | 0xff) & BIT_ULL(bit));
+	*cap |= BIT_ULL(bit);
+	exp_set(e, -1, EINVAL,
+		"6.12 x86.c:4797-4798: a bit outside supported_mce_cap -> -EINVAL");
+}
+
+/*
+ * KVM_X86_SET_MCE (6.12 x86.c:4862-4863): bank >= the vCPU's bank count or
+ * MCI_STATUS_VAL clear -> -EINVAL; every other path returns 0.
+ */
+static void gen_set_mce(struct fuzz_ctx *c, struct kvm_x86_mce *m,
+			struct fuzz_exp *e)
+{
+	__u32 banks = vcpu_get_msr(c->p->vcpus[0], MSR_IA32_MCG_CAP) & 0xff;
+
+	rnd_fill(&c->st, m, sizeof(*m));
+	m->status |= MCI_STATUS_VAL;
+	m->bank = rnd_below(&c->st, banks);
+	switch (rnd_below(&c->st, 3)) {
+	case 0:
+		exp_set(e, 0, 0, "6.12 x86.c:4862-4863: bank in range, VAL set");
+		return;
+	case 1:
+		m->bank = banks + rnd_below(&c->st, 256 - banks);
+		exp_set(e, -1, EINVAL,
+			"6.12 x86.c:4862-4863: bank >= the vCPU's bank count -> -EINVAL");
+		return;
+	}
+	m->status &= ~MCI_STATUS_VAL;
+	exp_set(e, -1, EINVAL, "6.12 x86.c:4862-4863: MCI_STATUS_VAL clear -> -EINVAL");
+}
+
 static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 		    struct fuzz_exp *e)
 {
@@ -543,6 +608,7 @@ static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 	struct kvm_guest_debug *gd = buf;
 	struct kvm_cpuid2 *cp = buf;
 	struct kvm_xsave *xs = buf;
+	struct kvm_signal_mask *sm;
 	__u64 *xfeatures = (__u64 *)((__u8 *)buf + 512);
 	__u32 *mxcsr = (__u32 *)((__u8 *)buf + 24);
 	unsigned int i, v;
@@ -729,6 +795,23 @@ static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 		rnd_fill(&c->st, buf, size);
 		gd->control &= ~(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
 		exp_set(e, 0, 0, "no INJECT_*: 6.12 x86.c:11342-11396, no control check");
+		return true;
+	case KPS_IO_x86_setup_mce:
+		gen_setup_mce(c, buf, e);
+		return true;
+	case KPS_IO_x86_set_mce:
+		gen_set_mce(c, buf, e);
+		return true;
+	case KPS_IO_set_signal_mask:
+		/* 6.12 kvm_main.c:4628-4630: len must be sizeof(sigset_t) */
+		rnd_fill(&c->st, buf, size);
+		sm = buf;
+		if (rnd_below(&c->st, 2))
+			sm->len = 8;
+		else if (sm->len == 8)
+			sm->len = 9;
+		exp_set(e, sm->len == 8 ? 0 : -1, sm->len == 8 ? 0 : EINVAL,
+			"6.12 kvm_main.c:4628-4630: len != sizeof(sigset_t) -> -EINVAL");
 		return true;
 	case KPS_IO_set_tsc_khz:
 		/* (u32)arg (x86.c:5707): the upper half is ignored */
