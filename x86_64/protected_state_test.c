@@ -227,7 +227,7 @@ static void check_msr_list(struct __test_metadata *_metadata,
 	int r, err;
 
 	for (i = 0; i < n; i++) {
-		if (ps && kps_msr_blocked(p, idx, list[i])) {
+		if (ps && kps_msr_blocked_dir(p, idx, list[i], get)) {
 			stop = i;
 			break;
 		}
@@ -273,7 +273,7 @@ static void check_msr_list(struct __test_metadata *_metadata,
 			TH_LOG("%s: entry %u index changed", msg, i);
 		}
 		if (i < stop && kps_vcpu_protected(p, idx) &&
-		    kps_msr_blocked(p, idx, list[i])) {
+		    kps_msr_blocked_dir(p, idx, list[i], get)) {
 			/* legacy SEV-ES: svm_get_msr() succeeds, data 0 */
 			ASSERT_EQ(0, m->entries[i].data) {
 				TH_LOG("%s: entry %u (MSR %#x) data %#llx, not 0 (svm.c:2914)",

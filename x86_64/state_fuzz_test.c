@@ -423,7 +423,7 @@ static void check_msrs(struct fuzz_ctx *c, int r, int err,
 	stop = ref->nmsrs;
 	exact = 1;
 	for (i = 0; i < ref->nmsrs; i++) {
-		if (kps_msr_blocked(c->p, 0, ref->entries[i].index)) {
+		if (kps_msr_blocked_dir(c->p, 0, ref->entries[i].index, get)) {
 			stop = i;
 			break;
 		}
