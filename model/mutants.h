@@ -91,5 +91,18 @@ MODEL_MUTANT(migrate_fpu_not_confidential,
 	     "intra-host migration leaves the destination FPU state not confidential (what 6.12.117 does)"
 	     )
 MODEL_MUTANT(mirror_cmds_allowed, "mirror VMs accept every SEV command")
+MODEL_MUTANT(tdx_unprotected_at_creation, "TD vCPUs are not protected at KVM_CREATE_VCPU")
+MODEL_MUTANT(tdx_debug_attr_ignored, "KVM_TDX_INIT_VM accepts the DEBUG attribute")
+MODEL_MUTANT(tdx_lapic_writable, "KVM_GET/SET_LAPIC allowed on TD vCPUs")
+MODEL_MUTANT(tdx_tsc_writable, "KVM_SET_TSC_KHZ allowed on TD vCPUs")
+MODEL_MUTANT(tdx_msr_full_count,
+	     "KVM_GET/SET_MSRS on TD vCPUs skip refused MSRs and return nmsrs")
+MODEL_MUTANT(tdx_readonly_msrs_writable, "KVM_SET_MSRS of EFER/APICBASE accepted on TD vCPUs")
+MODEL_MUTANT(tdx_order_ignored,
+	     "KVM_TDX_* commands and KVM_CREATE_VCPU accepted out of order on a TD")
+MODEL_MUTANT(tdx_sev_cmds_accepted, "SEV commands (nonzero sev_fd) accepted on a TD")
+MODEL_MUTANT(tdx_irqchip_accepted, "KVM_CREATE_IRQCHIP accepted on a TD")
+MODEL_MUTANT(tdx_run_before_finalize, "KVM_RUN allowed on a TD vCPU before KVM_TDX_FINALIZE_VM")
+MODEL_MUTANT(tdx_param_disagrees, "kvm_intel.tdx reads N while KVM_CAP_VM_TYPES advertises TDX")
 
 #undef MODEL_MUTANT

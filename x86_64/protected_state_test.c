@@ -132,6 +132,29 @@ static void advance_pvm(struct __test_metadata *_metadata, struct kps_pvm *p,
 }
 
 /*
+ * kps_ioctl_prep_set() for vCPU idx of p; a TD's vCPUs are protected from
+ * KVM_CREATE_VCPU (model/TDX-RULES.md 3), so for them the argument comes
+ * from the vCPU of a default VM, made and freed here.
+ */
+static int prep_set_arg(struct __test_metadata *_metadata, struct kps_pvm *p,
+			unsigned int idx, const struct kps_state_ioctl *io,
+			void *buf, size_t size)
+{
+	struct kps_pvm d;
+	int r, err;
+
+	if (p->type != KVM_X86_TDX_VM)
+		return kps_ioctl_prep_set(p->vcpus[idx], io, buf, size);
+	setup_pvm(_metadata, &d, KVM_X86_DEFAULT_VM, false, 1,
+		  KPS_PHASE_CREATED);
+	r = kps_ioctl_prep_set(d.vcpus[0], io, buf, size);
+	err = errno;
+	kps_pvm_free(&d);
+	errno = err;
+	return r;
+}
+
+/*
  * A valid argument for every SET/OTHER row of vCPU idx, built from the
  * partner GET while the vCPU is not protected yet, so that on a protected
  * vCPU only the protected-state check can make the SET fail (an invalid
@@ -153,7 +176,7 @@ static void capture_payloads(struct __test_metadata *_metadata,
 			continue;
 		size = kps_ioctl_buf_size(vcpu, io);
 		payloads[i] = buf_alloc(_metadata, size);
-		r = kps_ioctl_prep_set(vcpu, io, payloads[i], size);
+		r = prep_set_arg(_metadata, p, idx, io, payloads[i], size);
 		get = kps_ioctl_partner(io);
 		exp = get ? kps_ioctl_success_ret(get, payloads[i]) : 0;
 		/* Not protected yet: every GET works (spec 3, column ES-pre). */
@@ -380,7 +403,7 @@ static void check_row(struct __test_metadata *_metadata, struct kps_pvm *p,
 	} else if (payload) {
 		memcpy(buf, payload, size);
 	} else {
-		r = kps_ioctl_prep_set(vcpu, io, buf, size);
+		r = prep_set_arg(_metadata, p, idx, io, buf, size);
 		ASSERT_LE(0, r) {
 			TH_LOG("setup: building the %s argument on %s vCPU %u: ret=%d errno=%s",
 			       io->nr_name, kps_pvm_name(p), idx, r,
