@@ -718,7 +718,8 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 
 	/* Fast path: a default VM that is not (and cannot become) protected. */
 	if (!vm->active && !vm->dead && vm->type == KVM_X86_DEFAULT_VM && !model_mutant &&
-	    req != KVM_SET_GUEST_DEBUG && req != KVM_SET_CPUID2)
+	    req != KVM_SET_GUEST_DEBUG && req != KVM_SET_CPUID2 &&
+	    req != KVM_MEMORY_ENCRYPT_OP)
 		return sys_ioctl(fd, req, arg);
 
 	/* 6.12 kvm_main.c kvm_vcpu_ioctl(): other mm or dead VM -> -EIO */
