@@ -159,7 +159,12 @@ if [ ${#mutants[@]} -gt 0 ]; then
 	expanded=(none)
 	for m in "${mutants[@]}"; do
 		if [ "$m" = all ]; then
-			expanded+=($known)
+			# all of the vendor modelled: tdx_* need kvm_intel
+			if [ "${MODEL_VENDOR:-amd}" = intel ]; then
+				expanded+=($(grep '^tdx_' <<<"$known"))
+			else
+				expanded+=($(grep -v '^tdx_' <<<"$known"))
+			fi
 		elif grep -qx -- "$m" <<<"$known"; then
 			expanded+=("$m")
 		else
