@@ -7,8 +7,11 @@
 #ifndef KPS_TDX_H
 #define KPS_TDX_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/bits.h>
+#include <linux/const.h>
 #include <linux/kvm.h>
 
 struct kvm_vm;
@@ -64,7 +67,7 @@ struct kvm_tdx_init_vm {
 	struct kvm_cpuid2 cpuid;
 };
 
-#define KVM_TDX_MEASURE_MEMORY_REGION	(1ULL << 0)
+#define KVM_TDX_MEASURE_MEMORY_REGION	_BITULL(0)
 
 struct kvm_tdx_init_mem_region {
 	__u64 source_addr;
@@ -74,21 +77,21 @@ struct kvm_tdx_init_mem_region {
 #endif /* KVM_TDX_MEASURE_MEMORY_REGION */
 
 /* UP tdx.c tdx_td_init(): BUILD_BUG_ON(sizeof(*init_vm) != 256 + cpuid) */
-_Static_assert(sizeof(struct kvm_tdx_cmd) == 24, "kvm_tdx_cmd layout");
-_Static_assert(sizeof(struct kvm_tdx_init_vm) == 256 + sizeof(struct kvm_cpuid2),
-	       "kvm_tdx_init_vm layout");
-_Static_assert(sizeof(struct kvm_tdx_capabilities) == 2048 + sizeof(struct kvm_cpuid2),
-	       "kvm_tdx_capabilities layout");
+static_assert(sizeof(struct kvm_tdx_cmd) == 24, "kvm_tdx_cmd layout");
+static_assert(sizeof(struct kvm_tdx_init_vm) == 256 + sizeof(struct kvm_cpuid2),
+	      "kvm_tdx_init_vm layout");
+static_assert(sizeof(struct kvm_tdx_capabilities) == 2048 + sizeof(struct kvm_cpuid2),
+	      "kvm_tdx_capabilities layout");
 
 /* TD attributes (TDX module ABI; UP arch/x86/include/asm/shared/tdx.h). */
-#define KPS_TDX_ATTR_DEBUG		(1ULL << 0)
-#define KPS_TDX_ATTR_SEPT_VE_DISABLE	(1ULL << 28)
+#define KPS_TDX_ATTR_DEBUG		BIT_ULL(0)
+#define KPS_TDX_ATTR_SEPT_VE_DISABLE	BIT_ULL(28)
 
 /* The one private page of a TD (as SNP's: kps_protected.h). */
 #define KPS_TDX_GPA		0x100000ULL
 #define KPS_TDX_SLOT		1
 /* GPAW 48: the shared bit is GPA bit 47 (UP tdx.c TDX_SHARED_BIT_PWL_4). */
-#define KPS_TDX_SHARED_BIT	(1ULL << 47)
+#define KPS_TDX_SHARED_BIT	BIT_ULL(47)
 
 /*
  * KVM_MEMORY_ENCRYPT_OP with a struct kvm_tdx_cmd on fd (VM or vCPU).

@@ -69,15 +69,15 @@ enum {
  * The configurable CPUID leaves the model's TDX module reports
  * (td_init_cpuid_entry2(): 0x80000008 EAX[23:16] reported configurable).
  */
-static const struct kvm_cpuid_entry2 tdx_cpuid_config[] = {
+#define NR_TDX_CPUID	3
+
+static const struct kvm_cpuid_entry2 tdx_cpuid_config[NR_TDX_CPUID] = {
 	{ .function = 0x1, .eax = 0x0fff3fff, .ebx = 0x00ff0000,
 	  .ecx = 0x31fa3203, .edx = 0x1fa9fbff },
 	{ .function = 0x7, .index = 0, .ebx = 0x019c0fbb, .ecx = 0x1040c14e,
 	  .edx = 0xfc1c4410 },
 	{ .function = 0x80000008, .eax = 0x00ffffff },
 };
-
-#define NR_TDX_CPUID (sizeof(tdx_cpuid_config) / sizeof(tdx_cpuid_config[0]))
 
 /* ---- VM fd: UP tdx.c tdx_vm_ioctl() ------------------------------------- */
 

@@ -995,9 +995,10 @@ static void check_x86_smm(struct __test_metadata *_metadata,
 static void check_pre_fault(struct __test_metadata *_metadata,
 			    struct kps_pvm *p, const char *phase)
 {
-	bool gated = (p->type == KVM_X86_SNP_VM &&
-		      p->phase < KPS_PHASE_AFTER) ||
-		     p->type == KVM_X86_TDX_VM;
+	/* SNP until SNP_LAUNCH_FINISH, TDX until FINALIZE (tdx_td_finalize()) */
+	bool launch_gated = p->type == KVM_X86_SNP_VM ||
+			    p->type == KVM_X86_TDX_VM;
+	bool gated = launch_gated && p->phase < KPS_PHASE_AFTER;
 	struct kvm_pre_fault_memory range = {
 		.gpa = KPS_SNP_GPA,
 		.size = getpagesize(),
@@ -1018,7 +1019,8 @@ static void check_pre_fault(struct __test_metadata *_metadata,
 	if (kps_kvm_cap(KVM_CAP_PRE_FAULT_MEMORY) <= 0)
 		SKIP(return,
 		     "KVM_CAP_PRE_FAULT_MEMORY=0 (no TDP, e.g. kvm_amd.npt=N): KVM_PRE_FAULT_MEMORY fails on every VM (mmu.c:4772-4773)");
-	if (p->type != KVM_X86_SNP_VM) {
+	/* SNP and TDX VMs have their private page there (KPS_TDX_GPA) */
+	if (!launch_gated) {
 		hva = mmap(NULL, range.size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, hva);

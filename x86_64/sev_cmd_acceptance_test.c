@@ -737,7 +737,8 @@ TEST_F(tdx_cmds, init_vm)
 	/* setup_tdparams(): attributes & ~KVM_SUPPORTED_TD_ATTRS -> -EINVAL */
 	ASSERT_EQ(-1, kps_tdx_init_vm(self->vm, KPS_TDX_ATTR_DEBUG, err,
 				      sizeof(err))) {
-		TH_LOG("KVM_TDX_INIT_VM with TDX_TD_ATTR_DEBUG accepted: a debug TD's vCPUs would not be protected (setup_tdparams())");
+		TH_LOG("KVM_TDX_INIT_VM with DEBUG accepted (%s)",
+		       "setup_tdparams(): debug TD vCPUs are not protected");
 	}
 	ASSERT_EQ(EINVAL, errno) {
 		TH_LOG("%s; expected EINVAL (setup_tdparams())", err);
@@ -763,8 +764,8 @@ TEST_F(tdx_cmds, irqchip)
 	r = ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
 	err = errno;
 	ASSERT_EQ(-1, r) {
-		TH_LOG("KVM_CREATE_IRQCHIP on a TD: expected -1 errno ENOTTY, seen %d (UP x86.c has_protected_eoi)",
-		       r);
+		TH_LOG("KVM_CREATE_IRQCHIP on a TD: expected -1/ENOTTY, seen %d (%s)",
+		       r, "UP x86.c has_protected_eoi");
 	}
 	ASSERT_EQ(ENOTTY, err) {
 		TH_LOG("KVM_CREATE_IRQCHIP on a TD: expected ENOTTY, seen %s",
@@ -835,7 +836,8 @@ TEST_F(tdx_cmds, vcpu_order)
 		TH_LOG("KVM_MEMORY_ENCRYPT_OP(bad pointer) on a RUNNABLE TD's vCPU succeeded");
 	}
 	ASSERT_EQ(EINVAL, errno) {
-		TH_LOG("KVM_MEMORY_ENCRYPT_OP(bad pointer) on a RUNNABLE TD's vCPU: expected EINVAL (state check first), seen %s",
+		TH_LOG("KVM_MEMORY_ENCRYPT_OP(bad pointer), RUNNABLE TD vCPU: %s, seen %s",
+		       "expected EINVAL (state check first)",
 		       kps_errno_name(errno));
 	}
 	munmap(bad, getpagesize());
@@ -853,8 +855,8 @@ TEST_F_TIMEOUT(tdx_cmds, run_before_finalize, 30)
 	r = ioctl(vcpu->fd, KVM_RUN, 0);
 	err = errno;
 	ASSERT_EQ(-1, r) {
-		TH_LOG("KVM_RUN on a TD vCPU before KVM_TDX_FINALIZE_VM: expected -1 errno EINVAL, seen %d (tdx_vcpu_pre_run())",
-		       r);
+		TH_LOG("KVM_RUN on a TD vCPU before FINALIZE_VM: expected -1/EINVAL, seen %d (%s)",
+		       r, "tdx_vcpu_pre_run()");
 	}
 	ASSERT_EQ(EINVAL, err) {
 		TH_LOG("KVM_RUN before KVM_TDX_FINALIZE_VM: expected EINVAL, seen %s",
