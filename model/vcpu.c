@@ -838,7 +838,8 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 	case KVM_PRE_FAULT_MEMORY: {
 		struct kvm_pre_fault_memory pf;
 
-		if (vm->pre_fault_allowed || MUTANT(snp_prefault_allowed))
+		if (vm->pre_fault_allowed || MUTANT(snp_prefault_allowed) ||
+		    (vm_is_td(vm) && MUTANT(tdx_prefault_allowed)))
 			break;
 		/* kvm_main.c:4422-4435, then mmu.c:4811-4812 */
 		if (copy_from_user(&pf, (void *)arg, sizeof(pf)))

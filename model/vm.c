@@ -685,7 +685,7 @@ static long vm_check_extension(struct mvm *vm, int fd, unsigned long cap)
 		if (vm->active && vm->es_active && !MUTANT(smm_cap_kept))
 			return 0;
 		/* UP tdx_has_emulated_msr(): no MSR_IA32_SMBASE */
-		if (vm_is_td(vm))
+		if (vm_is_td(vm) && !MUTANT(tdx_smm_cap_kept))
 			return 0;
 		return r;
 	}
