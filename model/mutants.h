@@ -104,7 +104,8 @@ MODEL_MUTANT(tdx_sev_cmds_accepted, "SEV commands (nonzero sev_fd) accepted on a
 MODEL_MUTANT(tdx_irqchip_accepted, "KVM_CREATE_IRQCHIP accepted on a TD")
 MODEL_MUTANT(tdx_run_before_finalize, "KVM_RUN allowed on a TD vCPU before KVM_TDX_FINALIZE_VM")
 MODEL_MUTANT(tdx_param_disagrees, "kvm_intel.tdx reads N while KVM_CAP_VM_TYPES advertises TDX")
-MODEL_MUTANT(tdx_prefault_allowed, "KVM_PRE_FAULT_MEMORY allowed on a TD before KVM_TDX_FINALIZE_VM")
+MODEL_MUTANT(tdx_prefault_allowed,
+	     "KVM_PRE_FAULT_MEMORY allowed on a TD before KVM_TDX_FINALIZE_VM")
 MODEL_MUTANT(tdx_smm_cap_kept, "KVM_CAP_X86_SMM reported on a TD VM fd")
 
 #undef MODEL_MUTANT
