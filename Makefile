@@ -80,6 +80,7 @@ check-self:
 # Every model mutant must be killed by a case the correct model passes.
 mutation: all
 	@$(SUITE)/run_kvmtests.sh --model --with-upstream --mutant all
+	@MODEL_VENDOR=intel $(SUITE)/run_kvmtests.sh --model --mutant all
 
 mutation-targets: all
 	@$(SUITE)/tests/mutation_targets.sh

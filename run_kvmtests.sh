@@ -159,7 +159,12 @@ if [ ${#mutants[@]} -gt 0 ]; then
 	expanded=(none)
 	for m in "${mutants[@]}"; do
 		if [ "$m" = all ]; then
-			expanded+=($known)
+			# all of the vendor modelled: tdx_* need kvm_intel
+			if [ "${MODEL_VENDOR:-amd}" = intel ]; then
+				expanded+=($(grep '^tdx_' <<<"$known"))
+			else
+				expanded+=($(grep -v '^tdx_' <<<"$known"))
+			fi
 		elif grep -qx -- "$m" <<<"$known"; then
 			expanded+=("$m")
 		else
@@ -208,7 +213,11 @@ fi
 banner="# kernel tree: $tree"
 if [ $model -eq 1 ]; then
 	preloads+=("$B/$MODEL_SO")
-	banner+=$'\n'"# model: SEV/SEV-ES/SNP software model ($MODEL_SO) over real KVM"
+	if [ "${MODEL_VENDOR:-amd}" = intel ]; then
+		banner+=$'\n'"# model: kvm_intel TDX software model ($MODEL_SO, MODEL_VENDOR=intel) over real KVM"
+	else
+		banner+=$'\n'"# model: SEV/SEV-ES/SNP software model ($MODEL_SO) over real KVM"
+	fi
 fi
 
 exec_args=(--timeout "$timeout")
@@ -289,7 +298,7 @@ run_vm() {
 	# The fuzzer's seed and iterations reach the guest too (replay).
 	local envs=() v
 	# The model's knobs (model/README.md) reach the guest as on the host.
-	for v in KPS_SEED KPS_FUZZ_ITERS MODEL_SEV MODEL_SEV_ES MODEL_SEV_SNP MODEL_TRACE; do
+	for v in KPS_SEED KPS_FUZZ_ITERS MODEL_SEV MODEL_SEV_ES MODEL_SEV_SNP MODEL_TRACE MODEL_VENDOR; do
 		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
 	done
 	"$SUITE/scripts/vm.sh" "${kargs[@]}" --timeout "$vmt" \

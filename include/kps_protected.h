@@ -46,6 +46,10 @@
  * KVM_SEV_INIT2 and KVM_SEV_LAUNCH_START (SEV, SEV-ES) or
  * KVM_SEV_SNP_LAUNCH_START and KVM_SEV_SNP_LAUNCH_UPDATE (SNP) are done.
  *
+ * TDX: created includes KVM_TDX_INIT_VM (a TD's vCPUs need it), init is
+ * KVM_TDX_INIT_VCPU, before KVM_TDX_INIT_MEM_REGION, after
+ * KVM_TDX_FINALIZE_VM; TD vCPUs are protected from creation.
+ *
  * after: KVM_SEV_LAUNCH_UPDATE_VMSA + LAUNCH_MEASURE + LAUNCH_FINISH
  * (SEV-ES; SEV without UPDATE_VMSA) or KVM_SEV_SNP_LAUNCH_FINISH (SNP) are
  * done; guest_state_protected is set on every vCPU that existed then
@@ -98,9 +102,7 @@ enum kps_avail {
  * "KVM_GET_SUPPORTED_CPUID 0x8000001F.EAX=0x1a advertises SEV-ES (bit 3)
  * but KVM_CAP_VM_TYPES=0x5 lacks KVM_X86_SEV_ES_VM".
  *
- * TDX: advertised TDX is a FAIL, because this suite has no TDX setup code
- * (KVM_TDX_INIT_VM, KVM_TDX_INIT_VCPU, KVM_TDX_FINALIZE_VM) yet; a skip
- * would hide that the cases did not run.
+ * TDX: OK where type 5 is advertised (setup in lib/kps_tdx.c).
  */
 enum kps_avail kps_type_avail(unsigned long type, bool legacy_es,
 			      char *why, size_t len);
@@ -212,6 +214,13 @@ extern const unsigned int kps_nr_msrs_passthrough;
 extern const __u32 kps_msrs_intercepted[];	/* never blocked */
 extern const unsigned int kps_nr_msrs_intercepted;
 bool kps_msr_blocked(const struct kps_pvm *p, unsigned int idx, __u32 msr);
+/*
+ * The same for KVM_GET_MSRS (get) or KVM_SET_MSRS: on a TD the refused set
+ * depends on the direction (model/TDX-RULES.md 3: EFER and APICBASE are
+ * readable, not writable; LSTAR and the other non-emulated MSRs neither).
+ */
+bool kps_msr_blocked_dir(const struct kps_pvm *p, unsigned int idx,
+			 __u32 msr, bool get);
 
 /* Allocate a zeroed buffer that survives the test (freed at exit). */
 void *kps_zalloc(size_t size);

@@ -19,6 +19,7 @@
 #include "processor.h"
 
 #include "kps_protected.h"
+#include "kps_tdx.h"
 
 static const char * const kps_phase_names[] = {
 	[KPS_PHASE_CREATED]	= "created",
@@ -217,13 +218,6 @@ enum kps_avail kps_type_avail(unsigned long type, bool legacy_es,
 		return KPS_AVAIL_SKIP;
 	}
 
-	if (need == KVM_X86_TDX_VM) {
-		snprintf(why, len,
-			 "KVM_CAP_VM_TYPES=%#lx advertises KVM_X86_TDX_VM, but this suite has no TDX setup (KVM_TDX_INIT_VM, KVM_TDX_INIT_VCPU, KVM_TDX_FINALIZE_VM)",
-			 mask);
-		return KPS_AVAIL_FAIL;
-	}
-
 	if (kps_type_is_sev(need)) {
 		fd = open("/dev/sev", O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
@@ -368,12 +362,50 @@ static int kps_pvm_launch(struct kps_pvm *p, char *err, size_t len)
 	return KPS_CMD(p, KVM_SEV_LAUNCH_FINISH, NULL, err, len);
 }
 
+/*
+ * TDX (model/TDX-RULES.md 2.2): KVM_TDX_INIT_VM is done at creation (a TD's
+ * vCPUs cannot exist before it), then init = KVM_TDX_INIT_VCPU on every
+ * vCPU, before = KVM_TDX_INIT_MEM_REGION, after = KVM_TDX_FINALIZE_VM.
+ */
+static int kps_pvm_tdx_step(struct kps_pvm *p, char *err, size_t len)
+{
+	unsigned int i;
+
+	switch (p->phase) {
+	case KPS_PHASE_CREATED:
+		for (i = 0; i < p->nr_vcpus; i++)
+			if (kps_tdx_init_vcpu(p->vcpus[i], err, len))
+				return -1;
+		return 0;
+	case KPS_PHASE_INIT:
+		if (!p->nr_vcpus) {
+			snprintf(err, len,
+				 "setup of tdx VM: KVM_TDX_INIT_MEM_REGION needs a vCPU");
+			return -1;
+		}
+		return kps_tdx_init_mem_region(p->vm, p->vcpus[0], err, len);
+	case KPS_PHASE_BEFORE:
+		if (kps_tdx_finalize(p->vm, err, len))
+			return -1;
+		p->nr_launched = p->nr_vcpus;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int kps_pvm_advance(struct kps_pvm *p, enum kps_phase phase,
 		    char *err, size_t len)
 {
 	int r = 0;
 
 	while (!r && p->phase < phase) {
+		if (p->type == KVM_X86_TDX_VM) {
+			r = kps_pvm_tdx_step(p, err, len);
+			if (!r)
+				p->phase++;
+			continue;
+		}
 		switch (p->phase) {
 		case KPS_PHASE_CREATED:
 			r = kps_pvm_init(p, err, len);
@@ -405,6 +437,10 @@ struct kvm_vcpu *kps_pvm_add_vcpu(struct kps_pvm *p, char *err, size_t len)
 		return NULL;
 	}
 	vcpu = __vm_vcpu_add(p->vm, p->nr_vcpus);
+	/* TDX: a vCPU added after the init phase gets KVM_TDX_INIT_VCPU too */
+	if (p->type == KVM_X86_TDX_VM && p->phase >= KPS_PHASE_INIT &&
+	    kps_tdx_init_vcpu(vcpu, err, len))
+		return NULL;
 	/*
 	 * With an in-kernel LAPIC, APs start UNINITIALIZED and KVM_RUN leaves
 	 * before the sync-regs check (x86.c:11109-11140): make them runnable.
@@ -439,6 +475,10 @@ int kps_pvm_create(struct kps_pvm *p, unsigned long type, bool legacy_es,
 		     len))
 		return -1;
 	p->vm->has_irqchip = true;
+
+	/* TDX: KVM_TDX_INIT_VM before any vCPU (UP tdx_vcpu_create(): -EIO) */
+	if (p->type == KVM_X86_TDX_VM && kps_tdx_init_vm(p->vm, 0, err, len))
+		return -1;
 
 	if (kps_pvm_sev(p)) {
 		p->sev_fd = open("/dev/sev", O_RDWR | O_CLOEXEC);
@@ -618,6 +658,16 @@ bool kps_msr_blocked(const struct kps_pvm *p, unsigned int idx, __u32 msr)
 		if (kps_msrs_passthrough[i] == msr)
 			return true;
 	return false;
+}
+
+bool kps_msr_blocked_dir(const struct kps_pvm *p, unsigned int idx,
+			 __u32 msr, bool get)
+{
+	/* TDX: UP tdx_get_msr()/tdx_set_msr() refuse per MSR and direction */
+	if (p->type == KVM_X86_TDX_VM)
+		return kps_vcpu_protected(p, idx) &&
+		       kps_tdx_msr_blocked(msr, get);
+	return kps_msr_blocked(p, idx, msr);
 }
 
 void *kps_zalloc(size_t size)

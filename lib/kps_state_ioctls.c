@@ -126,6 +126,7 @@ int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why)
 	int saved = errno;
 	enum kps_vendor vendor = kps_kvm_vendor();
 	const char *r = NULL;
+	bool vmx;
 	int err = 0;
 
 	switch (io - kps_state_ioctls) {
@@ -139,16 +140,22 @@ int kps_ioctl_base_errno(const struct kps_state_ioctl *io, const char **why)
 		break;
 	case KPS_IO_memory_encrypt_op_vcpu:
 		/*
-		 * 6.12: no vCPU case (x86.c:5864).  [inf] From 6.16 (TDX)
+		 * 6.12: no vCPU case (x86.c:5864).  From 6.16 (TDX)
 		 * kvm_arch_vcpu_ioctl() calls vcpu_mem_enc_ioctl: -ENOTTY
-		 * when the vendor has none (SVM, PVM), VMX non-TD -EINVAL.
+		 * when the vendor has none (SVM, PVM); VMX vt_vcpu_mem_enc_ioctl()
+		 * gives -EINVAL for a non-TD vCPU and for this argument (id 0
+		 * is no vCPU command) on a TD.  An advertised TDX type means
+		 * kvm_intel (UP vmx/main.c vt_init()).
 		 */
-		if (kps_kernel_version() >= KPS_KVER(6, 16) &&
-		    vendor != KPS_VENDOR_VMX) {
+		vmx = vendor == KPS_VENDOR_VMX ||
+		      (kps_supported_vm_types() > 0 &&
+		       (kps_supported_vm_types() & BIT(KVM_X86_TDX_VM)));
+		if (kps_kernel_version() >= KPS_KVER(6, 16) && !vmx) {
 			r = "kernel >= 6.16, vendor without vcpu_mem_enc_ioctl -> -ENOTTY";
 			err = ENOTTY;
 		} else {
-			r = "not a vCPU ioctl: default case -> -EINVAL (x86.c:5864)";
+			r = vmx ? "VMX vt_vcpu_mem_enc_ioctl(): not a TD vCPU command -> -EINVAL" :
+			    "not a vCPU ioctl: default case -> -EINVAL (x86.c:5864)";
 			err = EINVAL;
 		}
 		break;

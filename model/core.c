@@ -25,6 +25,7 @@
 
 enum mutant_id model_mutant;
 bool sev_enabled = true, sev_es_enabled = true, sev_snp_enabled = true;
+bool model_intel;
 int model_trace;
 
 static const struct {
@@ -324,6 +325,7 @@ static void fd_dup_locked(int oldfd, int newfd)
 /* ---- /dev/sev and the kvm_amd module parameters ------------------------ */
 
 #define PARAM_DIR "/sys/module/kvm_amd/parameters/"
+#define TDX_PARAM "/sys/module/kvm_intel/parameters/tdx"
 
 static int fake_file(const char *name, const char *content, int flags)
 {
@@ -364,8 +366,24 @@ static int model_open(const char *path, int flags)
 		}
 		return fd;
 	}
+	/* MODEL_VENDOR=intel: kvm_intel.tdx=Y (UP tdx.c enable_tdx) */
+	if (model_intel && !strcmp(path, TDX_PARAM)) {
+		if ((flags & O_ACCMODE) != O_RDONLY) {
+			errno = EACCES;
+			return -1;
+		}
+		return fake_file("tdx", MUTANT(tdx_param_disagrees) ? "N\n" :
+				 "Y\n", flags);
+	}
 	if (!strncmp(path, PARAM_DIR, strlen(PARAM_DIR))) {
 		const char *p = path + strlen(PARAM_DIR);
+
+		/* kvm_intel presented: kvm_amd has no SEV parameters */
+		if (model_intel && (!strcmp(p, "sev") || !strcmp(p, "sev_es") ||
+				    !strcmp(p, "sev_snp"))) {
+			errno = ENOENT;
+			return -1;
+		}
 
 		if (!strcmp(p, "sev"))
 			val = sev_enabled ? "Y\n" : "N\n";
@@ -615,13 +633,17 @@ __attribute__((constructor)) static void model_init(void)
 	 * kvm_amd's dependencies: sev_es needs sev, sev_snp needs sev_es
 	 * (6.12 sev.c:3089-3128 sev_hardware_setup()).
 	 */
-	sev_enabled = !env_off("MODEL_SEV");
+	/* MODEL_VENDOR=intel: kvm_intel with TDX, no kvm_amd SEV */
+	model_intel = getenv("MODEL_VENDOR") &&
+		      !strcmp(getenv("MODEL_VENDOR"), "intel");
+	sev_enabled = !model_intel && !env_off("MODEL_SEV");
 	sev_es_enabled = sev_enabled && !env_off("MODEL_SEV_ES");
 	sev_snp_enabled = sev_es_enabled && !env_off("MODEL_SEV_SNP");
 
 	model_cpuid_init();
 	pthread_atfork(model_lock, model_unlock, model_unlock);
-	mtrace("loaded (mutant '%s', sev %d sev_es %d sev_snp %d, C-bit %d%s)",
+	mtrace("loaded (%s, mutant '%s', sev %d sev_es %d sev_snp %d, C-bit %d%s)",
+	       model_intel ? "kvm_intel with TDX" : "kvm_amd",
 	       mutants[model_mutant].name, sev_enabled, sev_es_enabled,
 	       sev_snp_enabled, host_cbit,
 	       cpuid_trapped ? ", cpuid 0x8000001F trapped" : "");
@@ -643,7 +665,7 @@ static int model_main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"usage: %s --list-mutants\n"
-		"  or: LD_PRELOAD=%s [MODEL_MUTANT=name] [MODEL_TRACE=1] [MODEL_SEV=0|MODEL_SEV_ES=0|MODEL_SEV_SNP=0] program...\n",
+		"  or: LD_PRELOAD=%s [MODEL_MUTANT=name] [MODEL_TRACE=1] [MODEL_VENDOR=amd|intel] [MODEL_SEV=0|MODEL_SEV_ES=0|MODEL_SEV_SNP=0] program...\n",
 		argv[0], argv[0]);
 	return 2;
 }

@@ -76,6 +76,8 @@ extern enum mutant_id model_mutant;
 
 /* Module parameters the model implies (/sys/module/kvm_amd/parameters). */
 extern bool sev_enabled, sev_es_enabled, sev_snp_enabled;
+/* MODEL_VENDOR=intel: kvm_intel with TDX instead of kvm_amd (tdx.c). */
+extern bool model_intel;
 extern int model_trace;
 
 /* CPUID 0x8000001F as the program sees it (cpuid.c). */
@@ -149,6 +151,8 @@ struct mvcpu {
 
 	/* Guest CPUID bits that decide which MSRs KVM passes through. */
 	bool cpuid_intel, cpuid_rdtscp, cpuid_xsaves, cpuid_ibpb;
+	bool cpuid_x2apic;	/* TDX: KVM_TDX_INIT_VCPU needs it */
+	bool tdx_init;		/* TDX: VCPU_TD_STATE_INITIALIZED */
 
 	struct msnap snap;
 };
@@ -174,6 +178,11 @@ struct mvm {
 	struct mvm *owner;	/* enc_context_owner of a mirror */
 	int nr_mirrors;
 	struct mregion *regions;
+
+	/* struct kvm_tdx (tdx.c) */
+	int tdx_state;		/* TD_UNINITIALIZED, ... */
+	u64 tdx_attributes;
+	bool split_irqchip;	/* KVM_CAP_SPLIT_IRQCHIP enabled */
 
 	int created_vcpus;
 	int nr_vcpus, cap_vcpus;
@@ -204,6 +213,14 @@ enum fd_kind {
 	FD_SEV,
 };
 
+/* UP tdx.h enum kvm_tdx_state */
+enum { TD_UNINITIALIZED = 0, TD_INITIALIZED, TD_RUNNABLE };
+
+static inline bool vm_is_td(const struct mvm *vm)
+{
+	return vm->type == M_KVM_X86_TDX_VM;
+}
+
 /* Type predicates of struct kvm_arch and struct kvm_sev_info. */
 static inline bool vm_type_sev_family(unsigned long t)
 {
@@ -213,10 +230,10 @@ static inline bool vm_type_sev_family(unsigned long t)
 
 /* 6.12 svm.c:5181-5182 svm_vm_init(): only SEV_ES and SNP have protected state. */
 bool vm_has_protected_state(const struct mvm *vm);
-/* 6.12 svm.c:5185 svm_vm_init(): only SNP has private memory. */
+/* 6.12 svm.c:5185 svm_vm_init(): only SNP has private memory; UP tdx_vm_init(): TDX. */
 static inline bool vm_has_private_mem(const struct mvm *vm)
 {
-	return vm->type == KVM_X86_SNP_VM;
+	return vm->type == KVM_X86_SNP_VM || vm_is_td(vm);
 }
 
 static inline bool sev_snp_guest(const struct mvm *vm)
@@ -263,6 +280,14 @@ long sev_move_enc_context_from(struct mvm *vm, int source_fd);
 long sev_copy_enc_context_from(struct mvm *vm, int source_fd);
 void sev_vm_destroy(struct mvm *vm);
 bool sev_vm_launched(const struct mvm *vm);
+
+/* tdx.c */
+long tdx_mem_enc_ioctl(struct mvm *vm, unsigned long arg);
+long tdx_vcpu_mem_enc_ioctl(struct mvcpu *v, unsigned long arg);
+long tdx_vcpu_create_check(struct mvm *vm);
+void tdx_vcpu_created(struct mvcpu *v);
+bool tdx_vcpu_runnable(struct mvcpu *v);
+bool tdx_msr_refused(u32 msr, bool get);
 
 /* vcpu.c */
 long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg);

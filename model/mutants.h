@@ -120,5 +120,21 @@ MODEL_MUTANT(sync_valid_refused,
 MODEL_MUTANT(msr_set_count_short, "KVM_SET_MSRS returns one less than the MSRs it wrote")
 MODEL_MUTANT(arg_checks_dropped,
 	     "default-VM SETUP_MCE, SET_MCE and SET_SIGNAL_MASK return 0 without their argument checks")
+MODEL_MUTANT(tdx_unprotected_at_creation, "TD vCPUs are not protected at KVM_CREATE_VCPU")
+MODEL_MUTANT(tdx_debug_attr_ignored, "KVM_TDX_INIT_VM accepts the DEBUG attribute")
+MODEL_MUTANT(tdx_lapic_writable, "KVM_GET/SET_LAPIC allowed on TD vCPUs")
+MODEL_MUTANT(tdx_tsc_writable, "KVM_SET_TSC_KHZ allowed on TD vCPUs")
+MODEL_MUTANT(tdx_msr_full_count,
+	     "KVM_GET/SET_MSRS on TD vCPUs skip refused MSRs and return nmsrs")
+MODEL_MUTANT(tdx_readonly_msrs_writable, "KVM_SET_MSRS of EFER/APICBASE accepted on TD vCPUs")
+MODEL_MUTANT(tdx_order_ignored,
+	     "KVM_TDX_* commands and KVM_CREATE_VCPU accepted out of order on a TD")
+MODEL_MUTANT(tdx_sev_cmds_accepted, "SEV commands (nonzero sev_fd) accepted on a TD")
+MODEL_MUTANT(tdx_irqchip_accepted, "KVM_CREATE_IRQCHIP accepted on a TD")
+MODEL_MUTANT(tdx_run_before_finalize, "KVM_RUN allowed on a TD vCPU before KVM_TDX_FINALIZE_VM")
+MODEL_MUTANT(tdx_param_disagrees, "kvm_intel.tdx reads N while KVM_CAP_VM_TYPES advertises TDX")
+MODEL_MUTANT(tdx_prefault_allowed,
+	     "KVM_PRE_FAULT_MEMORY allowed on a TD before KVM_TDX_FINALIZE_VM")
+MODEL_MUTANT(tdx_smm_cap_kept, "KVM_CAP_X86_SMM reported on a TD VM fd")
 
 #undef MODEL_MUTANT

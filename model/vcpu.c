@@ -409,6 +409,15 @@ static bool msr_passthrough(struct mvcpu *v, u32 msr)
 	return false;
 }
 
+/* The MSRs where KVM_GET_MSRS (get) or KVM_SET_MSRS stops or reads 0. */
+static bool msr_blocked(struct mvcpu *v, u32 msr, bool get)
+{
+	/* TDX: UP tdx_get_msr()/tdx_set_msr() */
+	if (vm_is_td(v->vm))
+		return tdx_msr_refused(msr, get);
+	return msr_passthrough(v, msr);
+}
+
 enum msr_mode { MSR_PASS, MSR_STOP, MSR_ZERO };
 
 static enum msr_mode msr_mode(struct mvcpu *v, unsigned long req)
@@ -416,6 +425,9 @@ static enum msr_mode msr_mode(struct mvcpu *v, unsigned long req)
 	struct mvm *vm = v->vm;
 	bool es = vm->active && vm->es_active;
 
+	/* TDX: refusals per MSR on every TD vCPU, whatever its state */
+	if (vm_is_td(vm))
+		return MUTANT(tdx_msr_full_count) ? MSR_ZERO : MSR_STOP;
 	if (MUTANT(block_before_protection) && vm_has_protected_state(vm))
 		es = true;
 	if (MUTANT(block_sev) || MUTANT(block_default))
@@ -456,7 +468,7 @@ static long msrs_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long
 		return -EFAULT;
 	}
 	for (i = 0; i < n; ) {
-		if (msr_passthrough(v, e[i].index)) {
+		if (msr_blocked(v, e[i].index, get)) {
 			/* kvm_do_msr_access(): a failed read reads as 0 */
 			if (get)
 				e[i].data = 0;
@@ -465,7 +477,7 @@ static long msrs_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long
 			i++;
 			continue;
 		}
-		for (j = i; j < n && !msr_passthrough(v, e[j].index); j++)
+		for (j = i; j < n && !msr_blocked(v, e[j].index, get); j++)
 			;
 		{
 			struct kvm_msrs *part = calloc(1, sizeof(*part) +
@@ -520,6 +532,7 @@ static void note_cpuid(struct mvcpu *v, unsigned long arg)
 	v->cpuid_rdtscp = false;
 	v->cpuid_xsaves = false;
 	v->cpuid_ibpb = false;
+	v->cpuid_x2apic = false;
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
@@ -537,6 +550,8 @@ static void note_cpuid(struct mvcpu *v, unsigned long arg)
 			v->cpuid_ibpb = true;
 		if (e->function == 0x80000008 && (e->ebx & (1u << 12)))
 			v->cpuid_ibpb = true;
+		if (e->function == 1 && (e->ecx & (1u << 21)))
+			v->cpuid_x2apic = true;
 	}
 	free(c);
 }
@@ -663,6 +678,10 @@ static long vcpu_run(struct mvcpu *v, int fd)
 	/* svm.c:4285-4289 svm_vcpu_pre_run(): after the immediate_exit check */
 	if (vm->need_init && !MUTANT(run_before_init2) && !run->immediate_exit)
 		return -EINVAL;
+	/* UP tdx_vcpu_pre_run(): after the immediate_exit check too */
+	if (vm_is_td(vm) && !run->immediate_exit && !tdx_vcpu_runnable(v) &&
+	    !MUTANT(tdx_run_before_finalize))
+		return -EINVAL;
 	if (v->terminated) {
 		if (run->immediate_exit)
 			return -EINTR;
@@ -703,7 +722,8 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 
 	/* Fast path: a default VM that is not (and cannot become) protected. */
 	if (!vm->active && !vm->dead && vm->type == KVM_X86_DEFAULT_VM && !model_mutant &&
-	    req != KVM_SET_GUEST_DEBUG && req != KVM_SET_CPUID2)
+	    req != KVM_SET_GUEST_DEBUG && req != KVM_SET_CPUID2 &&
+	    req != KVM_MEMORY_ENCRYPT_OP)
 		return sys_ioctl(fd, req, arg);
 
 	/* 6.12 kvm_main.c kvm_vcpu_ioctl(): other mm or dead VM -> -EIO */
@@ -838,10 +858,34 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 		if (!r)
 			note_cpuid(v, arg);
 		return r;
+
+	/* TDX: guest_apic_protected, guest_tsc_protected (UP x86.c) */
+	case KVM_GET_LAPIC:
+		if (!vm_is_td(vm) || MUTANT(tdx_lapic_writable))
+			break;
+		return deny_get(arg, sizeof(struct kvm_lapic_state), NULL);
+	case KVM_SET_LAPIC:
+		if (!vm_is_td(vm) || MUTANT(tdx_lapic_writable))
+			break;
+		return deny_set(arg, sizeof(struct kvm_lapic_state));
+	case KVM_SET_TSC_KHZ:
+		if (!vm_is_td(vm) || MUTANT(tdx_tsc_writable))
+			break;
+		return deny(NULL, 0, NULL, false);
+	case KVM_MEMORY_ENCRYPT_OP:
+		/*
+		 * kvm_intel: UP vt_vcpu_mem_enc_ioctl(), -EINVAL but for a TD
+		 * (as 6.12's "not a vCPU ioctl").  kvm_amd: the real VM's own
+		 * kernel answers (6.12 -EINVAL; >= 6.16 no SVM hook, -ENOTTY).
+		 */
+		if (model_intel || vm_is_td(vm))
+			return tdx_vcpu_mem_enc_ioctl(v, arg);
+		break;
 	case KVM_PRE_FAULT_MEMORY: {
 		struct kvm_pre_fault_memory pf;
 
-		if (vm->pre_fault_allowed || MUTANT(snp_prefault_allowed))
+		if (vm->pre_fault_allowed || MUTANT(snp_prefault_allowed) ||
+		    (vm_is_td(vm) && MUTANT(tdx_prefault_allowed)))
 			break;
 		/* kvm_main.c:4422-4435, then mmu.c:4811-4812 */
 		if (copy_from_user(&pf, (void *)arg, sizeof(pf)))

@@ -18,8 +18,9 @@
 
 bool vm_has_protected_state(const struct mvm *vm)
 {
-	/* 6.12 svm.c:5181-5182 svm_vm_init() */
-	if (vm->type == KVM_X86_SEV_ES_VM || vm->type == KVM_X86_SNP_VM)
+	/* 6.12 svm.c:5181-5182 svm_vm_init(); UP tdx_vm_init() */
+	if (vm->type == KVM_X86_SEV_ES_VM || vm->type == KVM_X86_SNP_VM ||
+	    vm_is_td(vm))
 		return true;
 	/*
 	 * Legacy KVM_SEV_ES_INIT leaves vm_type at DEFAULT and never sets
@@ -46,7 +47,8 @@ static u32 model_vm_types(u32 real)
 		t |= 1u << KVM_X86_SEV_ES_VM;
 	if (sev_snp_enabled)
 		t |= 1u << KVM_X86_SNP_VM;
-	if (MUTANT(vm_types_over))
+	/* UP vmx/main.c vt_init(): kvm_intel with enable_tdx */
+	if (MUTANT(vm_types_over) || model_intel)
 		t |= 1u << M_KVM_X86_TDX_VM;
 	return t;
 }
@@ -61,7 +63,7 @@ static bool model_type_supported(unsigned long type)
 	case KVM_X86_SNP_VM:
 		return sev_snp_enabled;
 	case M_KVM_X86_TDX_VM:
-		return MUTANT(vm_types_over);
+		return MUTANT(vm_types_over) || model_intel;
 	}
 	return false;
 }
@@ -227,7 +229,8 @@ long kvm_dev_ioctl(int fd, unsigned long req, unsigned long arg)
 		 * (KVM_AMD_SEV selects KVM_GENERIC_PRIVATE_MEM): with kvm == NULL
 		 * kvm_supported_mem_attributes() is PRIVATE (kvm_main.c:2403-2410).
 		 */
-		if (arg == KVM_CAP_MEMORY_ATTRIBUTES && sev_snp_enabled &&
+		if (arg == KVM_CAP_MEMORY_ATTRIBUTES &&
+		    (sev_snp_enabled || model_intel) &&
 		    !MUTANT(private_caps_wrong))
 			return r | KVM_MEMORY_ATTRIBUTE_PRIVATE;
 		return r;
@@ -353,6 +356,12 @@ static long vm_enable_cap(struct mvm *vm, int fd, unsigned long arg)
 				vm->user_msr_exit_mask = cap.args[0];
 		}
 		model_unlock();
+		return r;
+	case KVM_CAP_SPLIT_IRQCHIP:
+		/* TDX: tdx_vcpu_create() needs irqchip_split() */
+		r = sys_ioctl(fd, KVM_ENABLE_CAP, arg);
+		if (!r)
+			vm->split_irqchip = true;
 		return r;
 	}
 	return sys_ioctl(fd, KVM_ENABLE_CAP, arg);
@@ -701,6 +710,9 @@ static long vm_check_extension(struct mvm *vm, int fd, unsigned long cap)
 		/* 6.12 svm.c:4563-4569: no SMBASE once sev_es_guest() */
 		if (vm->active && vm->es_active && !MUTANT(smm_cap_kept))
 			return 0;
+		/* UP tdx_has_emulated_msr(): no MSR_IA32_SMBASE */
+		if (vm_is_td(vm) && !MUTANT(tdx_smm_cap_kept))
+			return 0;
 		return r;
 	}
 	return r;
@@ -711,12 +723,16 @@ static long create_vcpu(struct mvm *vm, int fd, unsigned long arg)
 	struct mvcpu *v;
 	long r;
 
-	r = sys_ioctl(fd, KVM_CREATE_VCPU, arg);
+	r = vm_is_td(vm) ? tdx_vcpu_create_check(vm) : 0;
+	if (!r)
+		r = sys_ioctl(fd, KVM_CREATE_VCPU, arg);
 	if (r < 0)
 		return r;
 	model_lock();
 	vm->created_vcpus++;
 	v = vcpu_new(vm, r, arg);
+	if (vm_is_td(vm))
+		tdx_vcpu_created(v);
 	fd_register(r, FD_VCPU, v);
 	model_unlock();
 	return r;
@@ -736,7 +752,14 @@ long vm_ioctl(struct mvm *vm, int fd, unsigned long req, unsigned long arg)
 	case KVM_CREATE_VCPU:
 		return create_vcpu(vm, fd, arg);
 	case KVM_MEMORY_ENCRYPT_OP:
+		if (model_intel || vm_is_td(vm))
+			return tdx_mem_enc_ioctl(vm, arg);
 		return sev_mem_enc_ioctl(vm, fd, arg);
+	case KVM_CREATE_IRQCHIP:
+		/* UP x86.c: -ENOTTY with has_protected_eoi (TDX) */
+		if (vm_is_td(vm) && !MUTANT(tdx_irqchip_accepted))
+			return -ENOTTY;
+		break;
 	case KVM_MEMORY_ENCRYPT_REG_REGION:
 	case KVM_MEMORY_ENCRYPT_UNREG_REGION:
 		return sev_register_region(vm, arg,

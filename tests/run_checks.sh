@@ -67,6 +67,8 @@ if [ $self_only -eq 0 ]; then
 		"$R" --vm --model --with-upstream --mutant all
 	# kvm_amd loaded with one SEV knob off, on the model: the types it
 	# removes must SKIP naming it, and nothing may fail (ES_INIT -ENOTTY).
+	step "model of kvm_intel with TDX + TDX mutants, VM substrate" 1 \
+		env MODEL_VENDOR=intel "$R" --vm --model --mutant all
 	for knob in MODEL_SEV_ES MODEL_SEV_SNP MODEL_SEV; do
 		step "model with $knob=0, VM substrate" 1 \
 			env "$knob=0" "$R" --vm --model

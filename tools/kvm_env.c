@@ -222,5 +222,12 @@ int main(int argc, char **argv)
 	s = getenv("LD_PRELOAD");
 	if (s && *s)
 		printf("# preload: %s\n", s);
+	/* model/README.md: MODEL_VENDOR picks the module the model presents */
+	if (s && strstr(s, "libkvm_sev_model"))
+		printf("# model vendor: %s\n",
+		       getenv("MODEL_VENDOR") &&
+		       !strcmp(getenv("MODEL_VENDOR"), "intel") ?
+		       "intel (kvm_intel with TDX)" :
+		       "amd (kvm_amd with SEV, SEV-ES, SNP)");
 	return 0;
 }

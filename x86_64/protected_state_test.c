@@ -133,6 +133,29 @@ static void advance_pvm(struct __test_metadata *_metadata, struct kps_pvm *p,
 }
 
 /*
+ * kps_ioctl_prep_set() for vCPU idx of p; a TD's vCPUs are protected from
+ * KVM_CREATE_VCPU (model/TDX-RULES.md 3), so for them the argument comes
+ * from the vCPU of a default VM, made and freed here.
+ */
+static int prep_set_arg(struct __test_metadata *_metadata, struct kps_pvm *p,
+			unsigned int idx, const struct kps_state_ioctl *io,
+			void *buf, size_t size)
+{
+	struct kps_pvm d;
+	int r, err;
+
+	if (p->type != KVM_X86_TDX_VM)
+		return kps_ioctl_prep_set(p->vcpus[idx], io, buf, size);
+	setup_pvm(_metadata, &d, KVM_X86_DEFAULT_VM, false, 1,
+		  KPS_PHASE_CREATED);
+	r = kps_ioctl_prep_set(d.vcpus[0], io, buf, size);
+	err = errno;
+	kps_pvm_free(&d);
+	errno = err;
+	return r;
+}
+
+/*
  * A valid argument for every SET/OTHER row of vCPU idx, built from the
  * partner GET while the vCPU is not protected yet, so that on a protected
  * vCPU only the protected-state check can make the SET fail (an invalid
@@ -154,7 +177,7 @@ static void capture_payloads(struct __test_metadata *_metadata,
 			continue;
 		size = kps_ioctl_buf_size(vcpu, io);
 		payloads[i] = buf_alloc(_metadata, size);
-		r = kps_ioctl_prep_set(vcpu, io, payloads[i], size);
+		r = prep_set_arg(_metadata, p, idx, io, payloads[i], size);
 		get = kps_ioctl_partner(io);
 		exp = get ? kps_ioctl_success_ret(get, payloads[i]) : 0;
 		/* Not protected yet: every GET works (spec 3, column ES-pre). */
@@ -228,7 +251,7 @@ static void check_msr_list(struct __test_metadata *_metadata,
 	int r, err;
 
 	for (i = 0; i < n; i++) {
-		if (ps && kps_msr_blocked(p, idx, list[i])) {
+		if (ps && kps_msr_blocked_dir(p, idx, list[i], get)) {
 			stop = i;
 			break;
 		}
@@ -274,7 +297,7 @@ static void check_msr_list(struct __test_metadata *_metadata,
 			TH_LOG("%s: entry %u index changed", msg, i);
 		}
 		if (i < stop && kps_vcpu_protected(p, idx) &&
-		    kps_msr_blocked(p, idx, list[i])) {
+		    kps_msr_blocked_dir(p, idx, list[i], get)) {
 			/* legacy SEV-ES: svm_get_msr() succeeds, data 0 */
 			ASSERT_EQ(0, m->entries[i].data) {
 				TH_LOG("%s: entry %u (MSR %#x) data %#llx, not 0 (svm.c:2914)",
@@ -381,7 +404,7 @@ static void check_row(struct __test_metadata *_metadata, struct kps_pvm *p,
 	} else if (payload) {
 		memcpy(buf, payload, size);
 	} else {
-		r = kps_ioctl_prep_set(vcpu, io, buf, size);
+		r = prep_set_arg(_metadata, p, idx, io, buf, size);
 		ASSERT_LE(0, r) {
 			TH_LOG("setup: building the %s argument on %s vCPU %u: ret=%d errno=%s",
 			       io->nr_name, kps_pvm_name(p), idx, r,
@@ -984,9 +1007,10 @@ static void check_x86_smm(struct __test_metadata *_metadata,
 static void check_pre_fault(struct __test_metadata *_metadata,
 			    struct kps_pvm *p, const char *phase)
 {
-	bool gated = (p->type == KVM_X86_SNP_VM &&
-		      p->phase < KPS_PHASE_AFTER) ||
-		     p->type == KVM_X86_TDX_VM;
+	/* SNP until SNP_LAUNCH_FINISH, TDX until FINALIZE (tdx_td_finalize()) */
+	bool launch_gated = p->type == KVM_X86_SNP_VM ||
+			    p->type == KVM_X86_TDX_VM;
+	bool gated = launch_gated && p->phase < KPS_PHASE_AFTER;
 	struct kvm_pre_fault_memory range = {
 		.gpa = KPS_SNP_GPA,
 		.size = getpagesize(),
@@ -1013,7 +1037,8 @@ static void check_pre_fault(struct __test_metadata *_metadata,
 		SKIP(return,
 		     "no TDP (%s): KVM_PRE_FAULT_MEMORY fails on every VM (mmu.c:4772-4773)",
 		     why);
-	if (p->type != KVM_X86_SNP_VM) {
+	/* SNP and TDX VMs have their private page there (KPS_TDX_GPA) */
+	if (!launch_gated) {
 		hva = mmap(NULL, range.size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, hva);

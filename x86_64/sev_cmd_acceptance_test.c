@@ -14,8 +14,9 @@
  * every command fails -ENOTTY (sev.c:2586-2587; VMX has no mem_enc_ioctl,
  * x86.c:6868-6875), so the default variant runs everywhere.
  *
- * TDX has no variant: KVM_MEMORY_ENCRYPT_OP carries KVM_TDX_* commands on
- * a TD (UP vt_mem_enc_ioctl), which this suite does not implement.
+ * TDX: fixture tdx_cmds (variants default and tdx, where kvm_intel
+ * advertises TDX) checks the KVM_TDX_* commands on the VM and vCPU fds,
+ * their order and errors, and SEV commands on a TD (model/TDX-RULES.md 2).
  *
  * Each failure names the command, the VM type, the phase, the expected and
  * seen return and errno, the firmware error and the spec row.
@@ -35,6 +36,7 @@
 
 #include "kps_leak.h"
 #include "kps_protected.h"
+#include "kps_tdx.h"
 #include "kps_util.h"
 
 /* sev_init2_tests.c: the one vmsa_features bit known to work alone. */
@@ -539,6 +541,375 @@ TEST_F(sev_cmds, mirror_cmds)
 			  "7 mirror VMs: commands other than UPDATE_VMSA, GUEST_STATUS, DBG_* -> -EINVAL (sev.c:1857-1869, 2597-2601)");
 	}
 	kps_pvm_free(&mirror);
+}
+
+/*
+ * ---- TDX: KVM_MEMORY_ENCRYPT_OP with struct kvm_tdx_cmd (TDX-RULES.md 2).
+ * Each case starts from a VM of the variant's type with a split irqchip
+ * and nothing else: no KVM_TDX_INIT_VM, no vCPU.
+ */
+FIXTURE(tdx_cmds) {
+	struct kps_fdset fds;
+	struct kvm_vm *vm;
+};
+
+#define KPS_FIXTURE tdx_cmds
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_TDX_VM)
+#include "kps_phase_fixture.h"
+
+/* The same setup on a default VM, for the TDX commands on non-TDs. */
+FIXTURE(tdx_on_default) {
+	struct kps_fdset fds;
+	struct kvm_vm *vm;
+};
+
+#define KPS_FIXTURE tdx_on_default
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#include "kps_phase_fixture.h"
+
+static void tdx_fixture_setup(struct __test_metadata *_metadata,
+			      struct kps_fdset *fds, struct kvm_vm **vmp,
+			      unsigned long type)
+{
+	struct kvm_vm *vm;
+	int r;
+
+	kps_fdset_take(fds);
+	*vmp = NULL;
+	/* The KVM_TDX_* commands exist where kvm_intel advertises TDX. */
+	if (!kps_require_type(_metadata, KVM_X86_TDX_VM, false))
+		return;
+	vm = vm_create_barebones_type(type);
+	*vmp = vm;
+	r = __vm_enable_cap(vm, KVM_CAP_SPLIT_IRQCHIP, 24);
+	ASSERT_EQ(0, r) {
+		TH_LOG("setup: KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): errno=%s",
+		       kps_errno_name(errno));
+	}
+	vm->has_irqchip = true;
+}
+
+FIXTURE_SETUP(tdx_cmds)
+{
+	tdx_fixture_setup(_metadata, &self->fds, &self->vm, variant->type);
+}
+
+FIXTURE_TEARDOWN(tdx_cmds)
+{
+	if (self->vm)
+		kvm_vm_free(self->vm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
+}
+
+FIXTURE_SETUP(tdx_on_default)
+{
+	tdx_fixture_setup(_metadata, &self->fds, &self->vm, variant->type);
+}
+
+FIXTURE_TEARDOWN(tdx_on_default)
+{
+	if (self->vm)
+		kvm_vm_free(self->vm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
+}
+
+/* KVM_TDX_* id on fd (VM or vCPU) -> exactly exp (0, or -1 with exp_err). */
+static void check_tdx(struct __test_metadata *_metadata, int fd,
+		      const char *fd_name, __u32 id, __u32 flags, __u64 data,
+		      int exp, int exp_err, const char *rule)
+{
+	char res[400];
+	int r, err;
+
+	errno = 0;
+	r = kps_tdx_cmd(fd, id, flags, data, NULL);
+	err = errno;
+	snprintf(res, sizeof(res),
+		 "KVM_MEMORY_ENCRYPT_OP(KVM_TDX id %u, flags %#x) on the %s fd: expected %d errno %s, seen %d errno %s; rule: %s",
+		 id, flags, fd_name, exp, kps_errno_name(exp_err), r,
+		 kps_errno_name(err), rule);
+	ASSERT_EQ(exp, r) {
+		TH_LOG("%s", res);
+	}
+	if (exp) {
+		ASSERT_EQ(exp_err, err) {
+			TH_LOG("%s", res);
+		}
+	}
+}
+
+#define CHECK_TDX(fd, fdn, id, flags, data, exp, err, rule)		\
+	check_tdx(_metadata, fd, fdn, id, flags, (__u64)(unsigned long)(data), \
+		  exp, err, rule)
+
+static void tdx_init_vm(struct __test_metadata *_metadata, struct kvm_vm *vm)
+{
+	char err[320];
+
+	ASSERT_EQ(0, kps_tdx_init_vm(vm, 0, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+}
+
+/* A vCPU through KVM_TDX_INIT_VCPU (init) or just created. */
+static struct kvm_vcpu *tdx_vcpu(struct __test_metadata *_metadata,
+				 struct kvm_vm *vm, bool init)
+{
+	struct kvm_vcpu *vcpu = __vm_vcpu_add(vm, 0);
+	char err[320];
+
+	if (init) {
+		ASSERT_EQ(0, kps_tdx_init_vcpu(vcpu, err, sizeof(err))) {
+			TH_LOG("%s", err);
+		}
+	}
+	return vcpu;
+}
+
+/* KVM_CREATE_VCPU(0) on vm: exactly exp_err (TDX-RULES.md 2.2). */
+static void check_create_vcpu(struct __test_metadata *_metadata,
+			      struct kvm_vm *vm, int exp_err, const char *rule)
+{
+	int fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0), err = errno;
+
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(-1, fd) {
+		TH_LOG("KVM_CREATE_VCPU on a tdx VM: expected -1 errno %s, seen %d; rule: %s",
+		       kps_errno_name(exp_err), fd, rule);
+	}
+	ASSERT_EQ(exp_err, err) {
+		TH_LOG("KVM_CREATE_VCPU on a tdx VM: expected errno %s, seen %s; rule: %s",
+		       kps_errno_name(exp_err), kps_errno_name(err), rule);
+	}
+}
+
+/*
+ * TDX commands on a VM that is not a TD: -ENOTTY on the VM fd (UP main.c
+ * vt_mem_enc_ioctl()), -EINVAL on a vCPU fd (vt_vcpu_mem_enc_ioctl()).
+ */
+TEST_F(tdx_on_default, not_a_td)
+{
+	struct kvm_vcpu *vcpu;
+	__u32 id;
+
+	for (id = KVM_TDX_CAPABILITIES; id <= KVM_TDX_GET_CPUID; id++)
+		CHECK_TDX(self->vm->fd, "default VM", id, 0, 0, -1, ENOTTY,
+			  "vt_mem_enc_ioctl(): !is_td() -> -ENOTTY");
+	vcpu = __vm_vcpu_add(self->vm, 0);
+	for (id = KVM_TDX_CAPABILITIES; id <= KVM_TDX_GET_CPUID; id++)
+		CHECK_TDX(vcpu->fd, "default vCPU", id, 0, 0, -1, EINVAL,
+			  "vt_vcpu_mem_enc_ioctl(): !is_td_vcpu() -> -EINVAL");
+}
+
+/* CAPABILITIES: flags -> -EINVAL, a cpuid array too small -> -E2BIG. */
+TEST_F(tdx_cmds, capabilities)
+{
+	struct kvm_tdx_capabilities *caps;
+
+	caps = kps_tdx_get_caps(self->vm->fd);
+	ASSERT_NE(NULL, caps) {
+		TH_LOG("KVM_TDX_CAPABILITIES on a fresh TD: errno=%s (tdx_get_capabilities())",
+		       kps_errno_name(errno));
+	}
+	/* KVM_SUPPORTED_TD_ATTRS: SEPT_VE_DISABLE only, never DEBUG */
+	ASSERT_EQ(0, caps->supported_attrs & KPS_TDX_ATTR_DEBUG) {
+		TH_LOG("KVM_TDX_CAPABILITIES supported_attrs %#llx offers DEBUG",
+		       (unsigned long long)caps->supported_attrs);
+	}
+	memset(caps, 0, sizeof(*caps));
+	CHECK_TDX(self->vm->fd, "VM", KVM_TDX_CAPABILITIES, 1, caps, -1, EINVAL,
+		  "tdx_get_capabilities(): flags -> -EINVAL");
+	caps->cpuid.nent = 0;
+	CHECK_TDX(self->vm->fd, "VM", KVM_TDX_CAPABILITIES, 0, caps, -1, E2BIG,
+		  "tdx_get_capabilities(): nent < num_cpuid_config -> -E2BIG");
+	free(caps);
+}
+
+/* INIT_VM: DEBUG refused; once only; vCPUs only after it. */
+TEST_F(tdx_cmds, init_vm)
+{
+	char err[320];
+
+	/* tdx_vcpu_create(): state != TD_STATE_INITIALIZED -> -EIO */
+	check_create_vcpu(_metadata, self->vm, EIO,
+			  "tdx_vcpu_create() before KVM_TDX_INIT_VM -> -EIO");
+	/* setup_tdparams(): attributes & ~KVM_SUPPORTED_TD_ATTRS -> -EINVAL */
+	ASSERT_EQ(-1, kps_tdx_init_vm(self->vm, KPS_TDX_ATTR_DEBUG, err,
+				      sizeof(err))) {
+		TH_LOG("KVM_TDX_INIT_VM with DEBUG accepted (%s)",
+		       "setup_tdparams(): debug TD vCPUs are not protected");
+	}
+	ASSERT_EQ(EINVAL, errno) {
+		TH_LOG("%s; expected EINVAL (setup_tdparams())", err);
+	}
+	tdx_init_vm(_metadata, self->vm);
+	/* tdx_td_init(): state != TD_STATE_UNINITIALIZED -> -EINVAL */
+	ASSERT_EQ(-1, kps_tdx_init_vm(self->vm, 0, err, sizeof(err))) {
+		TH_LOG("a second KVM_TDX_INIT_VM succeeded (tdx_td_init())");
+	}
+	ASSERT_EQ(EINVAL, errno) {
+		TH_LOG("%s; expected EINVAL (tdx_td_init())", err);
+	}
+}
+
+/* TDX needs a split irqchip: KVM_CREATE_IRQCHIP -ENOTTY, vCPU -EINVAL. */
+TEST_F(tdx_cmds, irqchip)
+{
+	struct kvm_vm *vm;
+	int r, err;
+
+	vm = vm_create_barebones_type(KVM_X86_TDX_VM);
+	errno = 0;
+	r = ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
+	err = errno;
+	ASSERT_EQ(-1, r) {
+		TH_LOG("KVM_CREATE_IRQCHIP on a TD: expected -1/ENOTTY, seen %d (%s)",
+		       r, "UP x86.c has_protected_eoi");
+	}
+	ASSERT_EQ(ENOTTY, err) {
+		TH_LOG("KVM_CREATE_IRQCHIP on a TD: expected ENOTTY, seen %s",
+		       kps_errno_name(err));
+	}
+	tdx_init_vm(_metadata, vm);
+	check_create_vcpu(_metadata, vm, EINVAL,
+			  "tdx_vcpu_create(): !irqchip_split() -> -EINVAL");
+	kvm_vm_free(vm);
+}
+
+/* FINALIZE_VM: -EINVAL before INIT_VM and when already RUNNABLE. */
+TEST_F(tdx_cmds, finalize_order)
+{
+	CHECK_TDX(self->vm->fd, "VM", KVM_TDX_FINALIZE_VM, 0, 0, -1, EINVAL,
+		  "tdx_td_finalize(): no HKID before KVM_TDX_INIT_VM -> -EINVAL");
+	tdx_init_vm(_metadata, self->vm);
+	CHECK_TDX(self->vm->fd, "VM", KVM_TDX_FINALIZE_VM, 0, 0, 0, 0,
+		  "tdx_td_finalize() after KVM_TDX_INIT_VM");
+	CHECK_TDX(self->vm->fd, "VM", KVM_TDX_FINALIZE_VM, 0, 0, -1, EINVAL,
+		  "tdx_td_finalize(): already RUNNABLE -> -EINVAL");
+	/* tdx_vcpu_create(): RUNNABLE is not INITIALIZED -> -EIO */
+	check_create_vcpu(_metadata, self->vm, EIO,
+			  "tdx_vcpu_create() after KVM_TDX_FINALIZE_VM -> -EIO");
+}
+
+/* vCPU commands: INIT_VCPU once, INIT_MEM_REGION after it, none once RUNNABLE. */
+TEST_F(tdx_cmds, vcpu_order)
+{
+	struct kvm_tdx_init_mem_region region = { 0 };
+	struct kvm_vcpu *vcpu;
+	char err[320];
+	void *bad;
+
+	tdx_init_vm(_metadata, self->vm);
+	vcpu = tdx_vcpu(_metadata, self->vm, false);
+	CHECK_TDX(vcpu->fd, "vCPU", KVM_TDX_INIT_MEM_REGION, 0, &region, -1,
+		  EINVAL, "tdx_vcpu_init_mem_region(): vCPU not initialized -> -EINVAL");
+	ASSERT_EQ(0, kps_tdx_init_vcpu(vcpu, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	CHECK_TDX(vcpu->fd, "vCPU", KVM_TDX_INIT_VCPU, 0, 0, -1, EINVAL,
+		  "tdx_vcpu_init(): already initialized -> -EINVAL");
+	CHECK_TDX(vcpu->fd, "vCPU", KVM_TDX_INIT_MEM_REGION, 2, &region, -1,
+		  EINVAL, "tdx_vcpu_init_mem_region(): unknown flag -> -EINVAL");
+	region.gpa = KPS_TDX_GPA | KPS_TDX_SHARED_BIT;
+	region.nr_pages = 1;
+	CHECK_TDX(vcpu->fd, "vCPU", KVM_TDX_INIT_MEM_REGION, 0, &region, -1,
+		  EINVAL, "tdx_vcpu_init_mem_region(): shared GPA -> -EINVAL");
+	ASSERT_EQ(0, kps_tdx_init_mem_region(self->vm, vcpu, err,
+					     sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	ASSERT_EQ(0, kps_tdx_finalize(self->vm, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	/* tdx_vcpu_ioctl(): RUNNABLE -> -EINVAL before the argument is read */
+	bad = kps_bad_pointer(sizeof(struct kvm_tdx_cmd));
+	ASSERT_NE(NULL, bad);
+	CHECK_TDX(vcpu->fd, "vCPU", KVM_TDX_INIT_VCPU, 0, 0, -1, EINVAL,
+		  "tdx_vcpu_ioctl(): TD RUNNABLE -> -EINVAL");
+	CHECK_TDX(vcpu->fd, "vCPU", KVM_TDX_INIT_MEM_REGION, 0, &region, -1,
+		  EINVAL, "tdx_vcpu_ioctl(): TD RUNNABLE -> -EINVAL");
+	CHECK_TDX(vcpu->fd, "vCPU", KVM_TDX_GET_CPUID, 0, bad, -1, EINVAL,
+		  "tdx_vcpu_ioctl(): TD RUNNABLE -> -EINVAL");
+	errno = 0;
+	ASSERT_EQ(-1, ioctl(vcpu->fd, KVM_MEMORY_ENCRYPT_OP, bad)) {
+		TH_LOG("KVM_MEMORY_ENCRYPT_OP(bad pointer) on a RUNNABLE TD's vCPU succeeded");
+	}
+	ASSERT_EQ(EINVAL, errno) {
+		TH_LOG("KVM_MEMORY_ENCRYPT_OP(bad pointer), RUNNABLE TD vCPU: %s, seen %s",
+		       "expected EINVAL (state check first)",
+		       kps_errno_name(errno));
+	}
+	munmap(bad, getpagesize());
+}
+
+/* KVM_RUN: -EINVAL until the vCPU is initialized and the TD RUNNABLE. */
+TEST_F_TIMEOUT(tdx_cmds, run_before_finalize, 30)
+{
+	struct kvm_vcpu *vcpu;
+	int r, err;
+
+	tdx_init_vm(_metadata, self->vm);
+	vcpu = tdx_vcpu(_metadata, self->vm, true);
+	errno = 0;
+	r = ioctl(vcpu->fd, KVM_RUN, 0);
+	err = errno;
+	ASSERT_EQ(-1, r) {
+		TH_LOG("KVM_RUN on a TD vCPU before FINALIZE_VM: expected -1/EINVAL, seen %d (%s)",
+		       r, "tdx_vcpu_pre_run()");
+	}
+	ASSERT_EQ(EINVAL, err) {
+		TH_LOG("KVM_RUN before KVM_TDX_FINALIZE_VM: expected EINVAL, seen %s",
+		       kps_errno_name(err));
+	}
+}
+
+/*
+ * SEV commands on a TD reach tdx_vm_ioctl(): kvm_sev_cmd's error and
+ * sev_fd overlay hw_error, so a nonzero sev_fd is -EINVAL whatever the
+ * id; a NULL argument is -EFAULT (SVM returns 0); unknown ids -EINVAL.
+ */
+TEST_F(tdx_cmds, sev_cmds_on_td)
+{
+	static const __u32 ids[] = {
+		KVM_SEV_INIT, KVM_SEV_ES_INIT, KVM_SEV_LAUNCH_START,
+		KVM_SEV_LAUNCH_UPDATE_VMSA, KVM_SEV_LAUNCH_FINISH,
+		KVM_SEV_INIT2, KVM_SEV_SNP_LAUNCH_START,
+	};
+	struct kvm_sev_init init = { 0 };
+	unsigned int i;
+	char res[320];
+	int r, err;
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		errno = 0;
+		r = kps_sev_cmd(self->vm->fd, -1, ids[i], &init, NULL);
+		err = errno;
+		snprintf(res, sizeof(res),
+			 "SEV command id %u (sev_fd -1) on a TD: expected -1 errno EINVAL, seen %d errno %s (tdx_vm_ioctl(): hw_error != 0)",
+			 ids[i], r, kps_errno_name(err));
+		ASSERT_EQ(-1, r) {
+			TH_LOG("%s", res);
+		}
+		ASSERT_EQ(EINVAL, err) {
+			TH_LOG("%s", res);
+		}
+	}
+	errno = 0;
+	r = ioctl(self->vm->fd, KVM_MEMORY_ENCRYPT_OP, NULL);
+	err = errno;
+	ASSERT_EQ(-1, r) {
+		TH_LOG("KVM_MEMORY_ENCRYPT_OP(NULL) on a TD: expected -1 errno EFAULT, seen %d",
+		       r);
+	}
+	ASSERT_EQ(EFAULT, err) {
+		TH_LOG("KVM_MEMORY_ENCRYPT_OP(NULL) on a TD: expected EFAULT, seen %s",
+		       kps_errno_name(err));
+	}
+	CHECK_TDX(self->vm->fd, "VM", KVM_TDX_CMD_NR_MAX, 0, 0, -1, EINVAL,
+		  "tdx_vm_ioctl(): unknown id -> -EINVAL");
+	CHECK_TDX(self->vm->fd, "VM", KVM_TDX_INIT_VCPU, 0, 0, -1, EINVAL,
+		  "tdx_vm_ioctl(): a vCPU command on the VM fd -> -EINVAL");
 }
 
 TEST_HARNESS_MAIN

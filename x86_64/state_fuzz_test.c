@@ -178,8 +178,35 @@ FIXTURE(fuzz) {
 #define KPS_FIXTURE fuzz
 #define KPS_FIXTURE_TYPES (KPS_TYPE_BIT(KVM_X86_DEFAULT_VM) |		\
 			   KPS_TYPE_BIT(KVM_X86_SEV_ES_VM) |		\
-			   KPS_TYPE_BIT(KVM_X86_SNP_VM))
+			   KPS_TYPE_BIT(KVM_X86_SNP_VM) |		\
+			   KPS_TYPE_BIT(KVM_X86_TDX_VM))
 #include "kps_phase_fixture.h"
+
+/*
+ * kps_ioctl_prep_set() on vCPU 0 of p; a TD's vCPU is protected from
+ * creation (model/TDX-RULES.md 3), so its arguments come from a default
+ * VM's vCPU, made and freed here.
+ */
+static int fuzz_prep_set(struct __test_metadata *_metadata, struct kps_pvm *p,
+			 const struct kps_state_ioctl *io, void *buf,
+			 size_t size)
+{
+	struct kps_pvm d;
+	char err[320];
+	int r, e;
+
+	if (p->type != KVM_X86_TDX_VM)
+		return kps_ioctl_prep_set(p->vcpus[0], io, buf, size);
+	ASSERT_EQ(0, kps_pvm_create(&d, KVM_X86_DEFAULT_VM, false, 1,
+				    KPS_PHASE_CREATED, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	r = kps_ioctl_prep_set(d.vcpus[0], io, buf, size);
+	e = errno;
+	kps_pvm_free(&d);
+	errno = e;
+	return r;
+}
 
 /*
  * A valid argument for every SET/OTHER row, from the partner GET while the
@@ -207,7 +234,8 @@ static void capture_payloads(struct __test_metadata *_metadata,
 		ASSERT_NE(NULL, self->payloads[i]) {
 			TH_LOG("setup: calloc(%zu) failed", size);
 		}
-		r = kps_ioctl_prep_set(vcpu, io, self->payloads[i], size);
+		r = fuzz_prep_set(_metadata, &self->pvm, io, self->payloads[i],
+				  size);
 		get = kps_ioctl_partner(io);
 		ASSERT_EQ(get ? kps_ioctl_success_ret(get, self->payloads[i]) : 0,
 			  r) {
@@ -481,7 +509,8 @@ static void gen_msrs(struct fuzz_ctx *c, struct kvm_msrs *m, size_t size,
 		if (stop == n &&
 		    ((msr_junk(m->entries[i].index) && !ignore_msrs) ||
 		     (kps_pvm_has_protected_state(c->p) &&
-		      kps_msr_blocked(c->p, 0, m->entries[i].index))))
+		      kps_msr_blocked_dir(c->p, 0, m->entries[i].index,
+					  c->io->dir == KPS_GET))))
 			stop = i;
 	}
 	exp_set(e, stop, 0,
