@@ -967,6 +967,46 @@ TEST_F(legacy_es_sregs, get_sregs2)
 }
 
 /*
+ * The PDPTRs alone: GET_SREGS2 reports flags 0 and no PDPTRs once the
+ * vCPU is protected (regs.c:526), where it reported them just before.
+ * get_sregs2 checks the same bytes, but on a KVM without PAE paging it
+ * cannot tell; this case skips there.
+ */
+TEST_F(legacy_es_sregs, no_pdptrs)
+{
+	struct kvm_sregs2 pae, pre, seen;
+	struct kps_expect e = { .rule = LES_SREGS_RULE };
+	char msg[MSG_LEN];
+	__u64 zero[4] = { 0 };
+	int r, err;
+
+	if (!les_protect_pae(_metadata, &self->pvm, &pae, &pre))
+		SKIP(return,
+		     "KVM_SET_SREGS2 with PAE paging and PDPTRS_VALID does not read back on this KVM (CR0.PG not kept): no PDPTRs to hide");
+	memset(&seen, 0, sizeof(seen));
+	errno = 0;
+	r = ioctl(self->pvm.vcpus[0]->fd, KVM_GET_SREGS2, &seen);
+	err = errno;
+	row_msg(msg, &self->pvm, 0, "after_launch", "KVM_GET_SREGS2", &e, 0,
+		r, err, -1);
+	ASSERT_EQ(0, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(0, seen.flags) {
+		TH_LOG("%s: flags %#llx (before protection %#llx)", msg,
+		       (unsigned long long)seen.flags,
+		       (unsigned long long)pre.flags);
+	}
+	ASSERT_EQ(0, memcmp(seen.pdptrs, zero, sizeof(zero))) {
+		TH_LOG("%s: PDPTRs %#llx %#llx %#llx %#llx, expected 0", msg,
+		       (unsigned long long)seen.pdptrs[0],
+		       (unsigned long long)seen.pdptrs[1],
+		       (unsigned long long)seen.pdptrs[2],
+		       (unsigned long long)seen.pdptrs[3]);
+	}
+}
+
+/*
  * SET_SREGS2 with PDPTRS_VALID: -EINVAL once the vCPU is protected, even
  * in PAE mode (regs.c:687-688); the same argument was accepted before
  * protection (les_protect_pae()), and without the flag it is accepted
