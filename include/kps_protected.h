@@ -205,9 +205,13 @@ void kps_expect_bad_pointer(const struct kps_pvm *p, unsigned int idx,
  * SEV-ES/SNP vCPU: in an MSRPM range with the write intercept off.
  * Deterministic members: the always-pass-through list (svm.c:88-120), EFER
  * and PAT for SEV-ES (sev.c:4677-4678), the LBR MSRs after launch
- * (svm.c:1003-1014).  Anything else (TSC_AUX, XSS, SPEC_CTRL...) depends on
- * guest CPUID or behaviour; kps_msr_blocked() returns false for those, so
- * only use MSRs from the two lists below in tests.
+ * (svm.c:1003-1014), SPEC_CTRL from vCPU creation on hosts with
+ * X86_FEATURE_V_SPEC_CTRL (svm.c:1353-1354; Zen 3 and later, every
+ * SNP-capable host: a pre-Zen 3 SEV-ES-only host passes it through only
+ * after a guest write, svm.c:3145, and fails the SPEC_CTRL checks).
+ * Anything else (TSC_AUX, XSS...) depends on guest CPUID or behaviour;
+ * kps_msr_blocked() returns false for those, so only use MSRs from the two
+ * lists below in tests.
  */
 extern const __u32 kps_msrs_passthrough[];	/* blocked when protected */
 extern const unsigned int kps_nr_msrs_passthrough;

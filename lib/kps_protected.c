@@ -631,11 +631,16 @@ void kps_expect_bad_pointer(const struct kps_pvm *p, unsigned int idx,
 	e->err = EFAULT;
 }
 
-/* svm.c:88-120 (always = true) and sev.c:4677-4678 (EFER, PAT). */
+/*
+ * svm.c:88-120 (always = true), sev.c:4677-4678 (EFER, PAT), and
+ * SPEC_CTRL from vCPU creation on a host with X86_FEATURE_V_SPEC_CTRL
+ * (6.12 svm.c:1353-1354 init_vmcb()): Zen 3 and later, i.e. every host
+ * that offers SEV-SNP (spec 3.1, 2026-12 correction).
+ */
 const __u32 kps_msrs_passthrough[] = {
 	MSR_LSTAR, MSR_STAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_FS_BASE,
 	MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_IA32_SYSENTER_CS, MSR_EFER,
-	MSR_IA32_CR_PAT,
+	MSR_IA32_CR_PAT, MSR_IA32_SPEC_CTRL,
 };
 
 const unsigned int kps_nr_msrs_passthrough = ARRAY_SIZE(kps_msrs_passthrough);

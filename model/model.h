@@ -145,6 +145,7 @@ struct mvcpu {
 	bool guest_state_protected;
 	bool fpstate_confidential;
 	bool terminated;	/* GHCB termination request seen */
+	bool entered;		/* a KVM_RUN returned 0: the guest ran */
 	u32 guest_debug;
 	u64 ghcb_msr;
 	u64 sev_term_data;

@@ -136,5 +136,20 @@ MODEL_MUTANT(tdx_param_disagrees, "kvm_intel.tdx reads N while KVM_CAP_VM_TYPES 
 MODEL_MUTANT(tdx_prefault_allowed,
 	     "KVM_PRE_FAULT_MEMORY allowed on a TD before KVM_TDX_FINALIZE_VM")
 MODEL_MUTANT(tdx_smm_cap_kept, "KVM_CAP_X86_SMM reported on a TD VM fd")
+MODEL_MUTANT(spec_ctrl_intercepted,
+	     "SPEC_CTRL write-intercepted (not blocked) on protected vCPUs, as without V_SPEC_CTRL")
+MODEL_MUTANT(sync_refused_scribble,
+	     "a refused sync-regs KVM_RUN stores kvm_run->s.regs even on a protected vCPU")
+MODEL_MUTANT(sync_refused_no_store,
+	     "a refused sync-regs KVM_RUN never stores kvm_run->s.regs, even on unprotected vCPUs")
+MODEL_MUTANT(get_overrun_refused, "a refused GET writes 8 bytes past the end of its struct")
+MODEL_MUTANT(get_overrun_ok, "a legacy SEV-ES GET succeeds and writes 8 bytes past its struct")
+MODEL_MUTANT(unblocked_after_run,
+	     "KVM_GET_XCRS not blocked on a protected vCPU once it has entered the guest")
+MODEL_MUTANT(legacy_es_sregs_leak,
+	     "legacy SEV-ES GET_SREGS(2) return segments, tables, CR2 and CR3 after protection")
+MODEL_MUTANT(legacy_es_pdptrs_leak, "legacy SEV-ES GET_SREGS2 returns PDPTRs after protection")
+MODEL_MUTANT(legacy_es_pdptrs_accepted,
+	     "legacy SEV-ES SET_SREGS2 with PDPTRS_VALID accepted after protection")
 
 #undef MODEL_MUTANT

@@ -182,6 +182,8 @@ static long deny(void *ubuf, size_t len, const void *stale, bool get)
 	}
 	if (MUTANT(zero_buffer_ok) || MUTANT(stale_ok))
 		return 0;
+	if (get && MUTANT(get_overrun_refused))
+		copy_to_user((char *)ubuf + len, &len, sizeof(u64));
 	return -EINVAL;
 }
 
@@ -231,7 +233,11 @@ static bool fc_blocks(struct mvcpu *v, bool skip)
 
 static long les_get(void *ubuf, const void *kcopy, size_t len)
 {
-	return copy_to_user(ubuf, kcopy, len);
+	long r = copy_to_user(ubuf, kcopy, len);
+
+	if (!r && MUTANT(get_overrun_ok))
+		copy_to_user((char *)ubuf + len, &len, sizeof(u64));
+	return r;
 }
 
 /*
@@ -255,6 +261,8 @@ static long trial_set(struct mvcpu *v, unsigned long get, unsigned long set,
 /* __get_sregs_common() skips segments, descriptor tables, cr2, cr3 (regs.c:461) */
 static void les_mask_sregs(struct kvm_sregs *s)
 {
+	if (MUTANT(legacy_es_sregs_leak))
+		return;
 	memset(&s->cs, 0, sizeof(s->cs) * 8);	/* cs ds es fs gs ss tr ldt */
 	memset(&s->gdt, 0, sizeof(s->gdt));
 	memset(&s->idt, 0, sizeof(s->idt));
@@ -291,8 +299,11 @@ static long les_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long 
 			break;
 		u.sregs2 = s->sregs2;
 		les_mask_sregs((struct kvm_sregs *)&u.sregs2);
-		u.sregs2.flags = 0;	/* no PDPTRs when protected (regs.c:498) */
-		memset(u.sregs2.pdptrs, 0, sizeof(u.sregs2.pdptrs));
+		/* no PDPTRs when protected (regs.c:526) */
+		if (!MUTANT(legacy_es_pdptrs_leak)) {
+			u.sregs2.flags = 0;
+			memset(u.sregs2.pdptrs, 0, sizeof(u.sregs2.pdptrs));
+		}
 		return les_get(up, &u.sregs2, sizeof(u.sregs2));
 	case KVM_SET_SREGS:
 		/* regs.c:578-580: only the APIC base is applied */
@@ -306,6 +317,8 @@ static long les_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long 
 		if (copy_from_user(&u.sregs2, up, sizeof(u.sregs2)))
 			return -EFAULT;
 		/* regs.c:684-688: PDPTRS_VALID with a protected vCPU */
+		if (MUTANT(legacy_es_pdptrs_accepted))
+			u.sregs2.flags &= ~KVM_SREGS2_FLAGS_PDPTRS_VALID;
 		if (u.sregs2.flags)
 			return -EINVAL;
 		r = trial_set(v, KVM_GET_SREGS2, KVM_SET_SREGS2, &cur.sregs2, &u.sregs2);
@@ -392,6 +405,15 @@ static bool msr_passthrough(struct mvcpu *v, u32 msr)
 	case 0x000001dd:	/* MSR_IA32_LASTINTFROMIP */
 	case 0x000001de:	/* MSR_IA32_LASTINTTOIP */
 		return true;
+	/*
+	 * 6.12 svm.c:1353-1354 init_vmcb(): with X86_FEATURE_V_SPEC_CTRL the
+	 * host stops intercepting SPEC_CTRL from vCPU creation on.  Every
+	 * SNP-capable host (Zen 3 and later) has it, and this model presents
+	 * one; without it SPEC_CTRL would pass through only after a guest
+	 * write (svm.c:3145).
+	 */
+	case 0x00000048:	/* MSR_IA32_SPEC_CTRL */
+		return !MUTANT(spec_ctrl_intercepted);
 	/* svm.c:1212-1225 init_vmcb_after_set_cpuid(): unless Intel-compatible */
 	case 0x00000175:	/* MSR_IA32_SYSENTER_ESP */
 	case 0x00000176:	/* MSR_IA32_SYSENTER_EIP */
@@ -630,6 +652,8 @@ static long run_real(struct mvcpu *v, int fd)
 
 	for (;;) {
 		r = sys_ioctl(fd, KVM_RUN, 0);
+		if (r == 0)
+			v->entered = true;
 		if (r == 0 && run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 			mtrace("KVM_RUN: internal error %u, ndata %u, data %#llx %#llx %#llx %#llx",
 			       run->internal.suberror, run->internal.ndata,
@@ -659,6 +683,32 @@ static long run_real(struct mvcpu *v, int fd)
 	}
 }
 
+/*
+ * 6.12 x86.c:11202-11203 kvm_arch_vcpu_ioctl_run(): the exit path stores
+ * kvm_run->s.regs whenever kvm_valid_regs is non-zero and the vCPU is not
+ * protected, also after the sync-regs check failed with -EINVAL.  The real
+ * vCPU (a type-0 VM) does exactly that store on an immediate exit, with
+ * the unknown bits dropped so that it accepts the request.
+ */
+static void store_refused(struct mvcpu *v, int fd)
+{
+	struct kvm_run *run = v->run;
+	u64 valid = run->kvm_valid_regs, dirty = run->kvm_dirty_regs;
+	u8 imm = run->immediate_exit;
+
+	if (MUTANT(sync_refused_no_store) ||
+	    (eff_gsp(v) && !MUTANT(sync_refused_scribble)) ||
+	    !(valid & KVM_SYNC_X86_VALID_FIELDS))
+		return;
+	run->kvm_valid_regs = valid & KVM_SYNC_X86_VALID_FIELDS;
+	run->kvm_dirty_regs = 0;
+	run->immediate_exit = 1;
+	sys_ioctl(fd, KVM_RUN, 0);	/* -EINTR after store_regs() */
+	run->immediate_exit = imm;
+	run->kvm_dirty_regs = dirty;
+	run->kvm_valid_regs = valid;
+}
+
 static long vcpu_run(struct mvcpu *v, int fd)
 {
 	struct kvm_run *run = v->run;
@@ -668,8 +718,10 @@ static long vcpu_run(struct mvcpu *v, int fd)
 
 	/* 6.12 x86.c:11142-11147 with kvm_sync_valid_fields(): none for 3/4 */
 	if (eff_hps(v) && !MUTANT(sync_regs_accepted) &&
-	    (run->kvm_valid_regs || run->kvm_dirty_regs))
+	    (run->kvm_valid_regs || run->kvm_dirty_regs)) {
+		store_refused(v, fd);
 		return -EINVAL;
+	}
 	if (MUTANT(run_refused_after_protection) && eff_gsp(v))
 		return -EINVAL;
 	if (MUTANT(sync_valid_refused) && !eff_hps(v) && run->immediate_exit &&
@@ -804,7 +856,8 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 			      SKIP(set_debugregs));
 	case KVM_GET_XCRS:	/* 6.12 x86.c:5193-5195 */
 		return get_ps(v, fd, req, arg, sizeof(struct kvm_xcrs), &s->xcrs,
-			      SKIP(get_xcrs));
+			      SKIP(get_xcrs) ||
+			      (MUTANT(unblocked_after_run) && v->entered));
 	case KVM_SET_XCRS:	/* 6.12 x86.c:5214-5216 after memdup_user */
 		return set_ps(v, fd, req, arg, sizeof(struct kvm_xcrs), SKIP(set_xcrs));
 

@@ -770,7 +770,8 @@ long vm_ioctl(struct mvm *vm, int fd, unsigned long req, unsigned long arg)
 		return set_msr_filter(vm, fd, arg);
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
-		if (modelled)
+		/* type 0 has protected state only under legacy_es_blocked */
+		if (modelled || vm_has_protected_state(vm))
 			return set_memory_region(vm, fd, req, arg);
 		{
 			struct kvm_userspace_memory_region2 m;

@@ -24,8 +24,14 @@
  *   legacy_es_before legacy KVM_SEV_ES_INIT on type 0 (variant default):
  *   legacy_es_after  success with zero or stale data, SET_GUEST_DEBUG
  *                    -EINVAL (spec 2.1, the asymmetry).
- *   sync_regs_before KVM_CAP_SYNC_REGS and KVM_RUN with each sync-regs bit
- *   sync_regs_after  (spec 4, x86.c:4179-4182, 11142-11147).
+ *   legacy_es_sregs  legacy SEV-ES GET_SREGS(2) values and SET_SREGS2 with
+ *                    PDPTRS_VALID after protection (spec 2.1).
+ *   legacy_es_bad_ptr, legacy_es_vcpus, legacy_es_sync_regs,
+ *   legacy_es_mem_caps  legacy SEV-ES after protection: bad pointers, two
+ *                    vCPUs, per-VM capabilities and memslots (spec 2.1, 4).
+ *   sync_regs_before KVM_CAP_SYNC_REGS and KVM_RUN with each sync-regs bit,
+ *   sync_regs_after  kvm_run->s byte for byte (spec 4, x86.c:4179-4182,
+ *                    11142-11147, 11202-11203).
  *   mem_caps_before  READONLY_MEM, MULTI_ADDRESS_SPACE, GUEST_MEMFD,
  *   mem_caps_after   MEMORY_ATTRIBUTES, X86_SMM, KVM_MEM_READONLY slots,
  *                    KVM_PRE_FAULT_MEMORY (spec 4).
@@ -33,7 +39,7 @@
  *   vcpus            2 and 4 vCPUs, a vCPU created after protection, a
  *                    second protecting command (spec 2).
  *   run_after        KVM_RUN of a launched guest to its GHCB termination or
- *                    ucall (as upstream sev_smoke_test.c).
+ *                    ucall (as upstream sev_smoke_test.c), then every row.
  *
  * Cost: the harness forks a process per case and KVM refuses vCPU ioctls
  * from another mm (-EIO, kvm_main.c kvm_vcpu_ioctl), so a VM cannot be set
@@ -42,7 +48,7 @@
  * a libkvm "barebones" VM (no memory, no ELF image, split irqchip) that is
  * created, launched and freed in well under a millisecond on the model.
  * The matrix grows with types x rows, not with guest boots; only run_after
- * boots guests.
+ * boots guests (one per case).
  *
  * SNP: 6.12's libkvm has no SNP helpers; lib/kps_protected.c drives SNP with
  * raw KVM_MEMORY_ENCRYPT_OP (INIT2, SNP_LAUNCH_START/UPDATE/FINISH), one
@@ -337,6 +343,90 @@ static void check_msr_list(struct __test_metadata *_metadata,
 	free(ref);
 }
 
+/* ---- kvm_run->s: what a KVM_RUN with sync regs may write (spec 4) ---- */
+
+#define SYNC_LEN	sizeof(((struct kvm_run *)0)->s.padding)
+
+/*
+ * The parts of kvm_run->s a KVM_RUN with kvm_valid_regs = valid writes.
+ * store_regs() runs on the exit path of every KVM_RUN, success or error,
+ * also after the sync-regs check refused the request with -EINVAL, unless
+ * the vCPU is protected (6.12 x86.c:11202-11203 kvm_arch_vcpu_ioctl_run()),
+ * and writes only the REGS, SREGS and EVENTS parts asked for (x86.c:11474
+ * store_regs(), regs.c:707-716 kvm_run_sync_regs_to_user()).
+ */
+static __u64 sync_stored(const struct kps_pvm *p, unsigned int idx,
+			 __u64 valid)
+{
+	if (kps_vcpu_protected(p, idx))
+		return 0;
+	return valid & KVM_SYNC_X86_VALID_FIELDS;
+}
+
+/*
+ * Fill kvm_run->s with a canary, and with zeros where store_regs() will
+ * write: it fills fields in place, so on a zero baseline it leaves the
+ * same bytes as the GET ioctls' kzalloc'ed buffers (kvm_main.c, x86.c:4961).
+ */
+static void sync_fill(struct kvm_run *run, __u64 stored)
+{
+	kps_canary_fill(run->s.padding, SYNC_LEN, KPS_CANARY_SEED);
+	if (stored & KVM_SYNC_X86_REGS)
+		memset(&run->s.regs.regs, 0, sizeof(run->s.regs.regs));
+	if (stored & KVM_SYNC_X86_SREGS)
+		memset(&run->s.regs.sregs, 0, sizeof(run->s.regs.sregs));
+	if (stored & KVM_SYNC_X86_EVENTS)
+		memset(&run->s.regs.events, 0, sizeof(run->s.regs.events));
+}
+
+/*
+ * kvm_run->s after the call against before (its copy from before the
+ * call): byte for byte the same, except the stored parts, which hold what
+ * KVM_GET_REGS, KVM_GET_SREGS and KVM_GET_VCPU_EVENTS return now.  Returns
+ * the offset of the first differing byte, or -1; exp receives the bytes
+ * expected.
+ */
+static ssize_t sync_diff(struct __test_metadata *_metadata,
+			 struct kvm_vcpu *vcpu, __u64 stored,
+			 const void *before, __u8 *exp)
+{
+	struct kvm_sync_regs *e = (struct kvm_sync_regs *)exp;
+
+	memcpy(exp, before, SYNC_LEN);
+	if (stored & KVM_SYNC_X86_REGS) {
+		memset(&e->regs, 0, sizeof(e->regs));
+		vcpu_regs_get(vcpu, &e->regs);
+	}
+	if (stored & KVM_SYNC_X86_SREGS) {
+		memset(&e->sregs, 0, sizeof(e->sregs));
+		vcpu_sregs_get(vcpu, &e->sregs);
+	}
+	if (stored & KVM_SYNC_X86_EVENTS) {
+		memset(&e->events, 0, sizeof(e->events));
+		vcpu_events_get(vcpu, &e->events);
+	}
+	return kps_memdiff(vcpu->run->s.padding, exp, SYNC_LEN);
+}
+
+/* Assert sync_diff() found nothing; what names the request. */
+static void sync_assert(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu, __u64 stored,
+			const void *before, const char *msg)
+{
+	__u8 exp[SYNC_LEN];
+	const __u8 *seen = (const __u8 *)vcpu->run->s.padding;
+	ssize_t diff = sync_diff(_metadata, vcpu, stored, before, exp);
+
+	/* x86.c:11202-11203: only the parts store_regs() writes change */
+	ASSERT_EQ(-1, diff) {
+		TH_LOG("%s: kvm_run->s byte %zd is %#x, expected %#x (stored parts %#llx: %s)",
+		       msg, diff, seen[diff], exp[diff],
+		       (unsigned long long)stored,
+		       stored ? "the state KVM_GET_* return, the rest untouched" :
+				"untouched");
+	}
+}
+
 /*
  * A protected SET must also refuse a pure canary argument and leave it
  * untouched (the spec's "caller's buffer is byte-for-byte unchanged").
@@ -348,16 +438,19 @@ static void check_set_canary(struct __test_metadata *_metadata,
 {
 	struct kvm_vcpu *vcpu = p->vcpus[idx];
 	size_t size = kps_ioctl_buf_size(vcpu, io);
-	void *buf = buf_alloc(_metadata, size);
+	void *buf = buf_alloc(_metadata, size + KPS_GUARD_LEN);
 	char msg[MSG_LEN];
 	ssize_t diff;
 	int r, err;
 
 	kps_canary_fill(buf, size, KPS_CANARY_SEED2);
+	kps_guard_fill(buf, size);
 	errno = 0;
 	r = kps_ioctl_call(vcpu, io, buf);
 	err = errno;
 	diff = kps_canary_check(buf, size, KPS_CANARY_SEED2);
+	if (diff < 0)
+		diff = kps_guard_check(buf, size);
 	row_msg(msg, p, idx, phase, io->nr_name, e, -1, r, err, diff);
 	/* io->cite: the protected check refuses any argument */
 	ASSERT_EQ(-1, r) {
@@ -383,10 +476,15 @@ static void check_row(struct __test_metadata *_metadata, struct kps_pvm *p,
 {
 	struct kvm_vcpu *vcpu = p->vcpus[idx];
 	size_t size = kps_ioctl_buf_size(vcpu, io), n;
+	/* KVM reads or writes buf (not a value, not kvm_run->s) */
+	bool user_buf = !(io->flags & (KPS_NO_ARG | KPS_VALUE_ARG |
+				       KPS_RUNS_VCPU));
+	__u8 sync_before[SYNC_LEN];
+	__u64 stored = 0;
 	void *buf, *ref;
 	struct kps_expect e;
 	char msg[MSG_LEN];
-	ssize_t diff;
+	ssize_t diff, guard;
 	int r, err, exp;
 
 	if (kps_ioctl_rule(io) == KPS_RULE_MSR) {
@@ -396,7 +494,7 @@ static void check_row(struct __test_metadata *_metadata, struct kps_pvm *p,
 	}
 
 	kps_expect_row(p, idx, io, &e);
-	buf = buf_alloc(_metadata, size);
+	buf = buf_alloc(_metadata, size + KPS_GUARD_LEN);
 	ref = buf_alloc(_metadata, size);
 	if (io->dir == KPS_GET) {
 		kps_canary_fill(buf, size, KPS_CANARY_SEED);
@@ -412,26 +510,45 @@ static void check_row(struct __test_metadata *_metadata, struct kps_pvm *p,
 		}
 	}
 	memcpy(ref, buf, size);
+	kps_guard_fill(buf, size);
 	exp = e.ret == KPS_EXPECT_SUCCESS ? kps_ioctl_success_ret(io, ref) :
 					    e.ret;
+	if (io->flags & KPS_RUNS_VCPU) {
+		/* KVM never sees buf: kvm_run->s is what it may write */
+		stored = sync_stored(p, idx, KVM_SYNC_X86_VALID_FIELDS);
+		sync_fill(vcpu->run, stored);
+		memcpy(sync_before, vcpu->run->s.padding, SYNC_LEN);
+	}
 
 	errno = 0;
 	r = kps_ioctl_call(vcpu, io, buf);
 	err = errno;
 	diff = kps_memdiff(buf, ref, size);
+	guard = kps_guard_check(buf, size);
 	row_msg(msg, p, idx, phase, io->nr_name, &e, exp, r, err, diff);
 
 	/* The rule of the row: e.rule = io->cite (spec 3 / 5). */
 	ASSERT_EQ(exp, r) {
 		TH_LOG("%s", msg);
 	}
+	/* Whatever the answer, nothing is written past the struct. */
+	if (user_buf) {
+		ASSERT_EQ(-1, guard) {
+			TH_LOG("%s: %s wrote past its %zu-byte argument, at offset %zd",
+			       msg, io->nr_name, size, guard);
+		}
+	}
+	if (io->flags & KPS_RUNS_VCPU)
+		sync_assert(_metadata, vcpu, stored, sync_before, msg);
 	if (exp == -1) {
 		ASSERT_EQ(e.err, err) {
 			TH_LOG("%s", msg);
 		}
 		/* spec 3: a refused GET copies nothing, a SET never writes */
-		ASSERT_EQ(-1, diff) {
-			TH_LOG("%s: the caller's buffer changed", msg);
+		if (user_buf) {
+			ASSERT_EQ(-1, diff) {
+				TH_LOG("%s: the caller's buffer changed", msg);
+			}
 		}
 		if (io->dir == KPS_SET)
 			check_set_canary(_metadata, p, idx, io, &e, phase);
@@ -582,6 +699,37 @@ FIXTURE_TEARDOWN(bad_pointer)
 	kps_assert_no_fd_leak(_metadata, &self->fds);
 }
 
+/*
+ * The same after legacy KVM_SEV_ES_INIT (spec 2.1): no row is blocked, so
+ * every argument is copied and a bad pointer is -EFAULT everywhere.
+ */
+FIXTURE(legacy_es_bad_ptr) {
+	struct kps_fdset fds;
+	struct kps_pvm pvm;
+	void *payloads[KPS_NR_STATE_IOCTLS];
+};
+
+#define KPS_FIXTURE legacy_es_bad_ptr
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#include "kps_phase_fixture.h"
+
+FIXTURE_SETUP(legacy_es_bad_ptr)
+{
+	kps_fdset_take(&self->fds);
+	if (!kps_require_type(_metadata, variant->type, true))
+		return;
+	setup_pvm(_metadata, &self->pvm, variant->type, true, 1,
+		  KPS_PHASE_BEFORE);
+	capture_payloads(_metadata, &self->pvm, 0, self->payloads);
+	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+}
+
+FIXTURE_TEARDOWN(legacy_es_bad_ptr)
+{
+	kps_pvm_free(&self->pvm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
+}
+
 /* ---- legacy KVM_SEV_ES_INIT on a type-0 VM (spec 2.1) ---- */
 
 #define KPS_FIXTURE legacy_es_before
@@ -710,6 +858,225 @@ TEST_F(legacy_es_after, sync_regs_store)
 }
 
 /*
+ * ---- legacy SEV-ES: the state KVM reports after protection (spec 2.1) ----
+ *
+ * Each case puts vCPU 0 into 32-bit PAE paging with PDPTRs from userspace
+ * (SET_SREGS2 with KVM_SREGS2_FLAGS_PDPTRS_VALID, regs.c:684-701) before
+ * LAUNCH_UPDATE_VMSA, so that every field the rules hide is non-zero
+ * before protection: segments, descriptor tables, CR2, CR3, the PDPTRs.
+ */
+#define KPS_FIXTURE legacy_es_sregs
+#define KPS_FIXTURE_PHASE KPS_PHASE_BEFORE
+#define KPS_FIXTURE_LEGACY_ES
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#include "kps_phase_fixture.h"
+
+#define LES_SREGS_RULE "2.1 legacy SEV-ES GET_SREGS(2): segments, descriptor tables, CR2, CR3 skipped (regs.c:461 __get_sregs_common()), no interrupt bitmap (regs.c:498), no PDPTRs (regs.c:526), all 0 from the kzalloc'ed buffer; CR0, CR4, CR8, EFER, APIC base are KVM's (regs.c:487-491)"
+
+/*
+ * PAE paging with PDPTRs, then protection.  pre receives KVM_GET_SREGS2
+ * from just before LAUNCH_UPDATE_VMSA; pae the KVM_SET_SREGS2 argument.
+ * Returns whether the PDPTRs read back before protection: a KVM that does
+ * not keep CR0.PG from KVM_SET_SREGS2 (the PVM host KVM here) cannot show
+ * PDPTRs at all, so the "no PDPTRs after protection" half says nothing
+ * there.
+ */
+static bool les_protect_pae(struct __test_metadata *_metadata,
+			    struct kps_pvm *p, struct kvm_sregs2 *pae,
+			    struct kvm_sregs2 *pre)
+{
+	bool pdptrs;
+
+	struct kvm_vcpu *vcpu = p->vcpus[0];
+	int r, i;
+
+	memset(pae, 0, sizeof(*pae));
+	vcpu_ioctl(vcpu, KVM_GET_SREGS2, pae);
+	pae->cr0 |= X86_CR0_PE | X86_CR0_PG;
+	pae->cr4 |= X86_CR4_PAE;
+	pae->efer &= ~(__u64)(EFER_LME | EFER_LMA);
+	pae->cr2 = 0x5000;
+	pae->cr3 = 0x1000;
+	pae->flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	for (i = 0; i < 4; i++)
+		pae->pdptrs[i] = 0x2001 + i * 0x1000;
+	r = __vcpu_ioctl(vcpu, KVM_SET_SREGS2, pae);
+	ASSERT_EQ(0, r) {
+		TH_LOG("setup: KVM_SET_SREGS2 (PAE, PDPTRS_VALID): ret=%d errno=%s",
+		       r, kps_errno_name(errno));
+	}
+	memset(pre, 0, sizeof(*pre));
+	vcpu_ioctl(vcpu, KVM_GET_SREGS2, pre);
+	/* before protection the PDPTRs read back (regs.c:528-534) */
+	pdptrs = pre->cr0 == pae->cr0 &&
+		 pre->flags == KVM_SREGS2_FLAGS_PDPTRS_VALID &&
+		 !memcmp(pre->pdptrs, pae->pdptrs, sizeof(pre->pdptrs));
+	if (!pdptrs)
+		TH_LOG("%s %#llx flags %#llx after KVM_SET_SREGS2 (CR0 %#llx, PDPTRS_VALID)%s",
+		       "note: this KVM read back CR0", (unsigned long long)pre->cr0,
+		       (unsigned long long)pre->flags,
+		       (unsigned long long)pae->cr0,
+		       ": no PAE paging here, the PDPTR rules are not observable");
+	ASSERT_NE(0, pre->cs.base | pre->cs.selector) {
+		TH_LOG("setup: CS is all zero before protection");
+	}
+	ASSERT_NE(0, pre->cr3) {
+		TH_LOG("setup: CR3 is 0 before protection");
+	}
+	advance_pvm(_metadata, p, KPS_PHASE_AFTER);
+	return pdptrs;
+}
+
+/* A GET of size bytes into a canary buffer with guard bytes, against exp. */
+static void les_get_exact(struct __test_metadata *_metadata,
+			  struct kps_pvm *p, unsigned long nr,
+			  const char *nr_name, const void *exp, size_t size)
+{
+	struct kps_expect e = { .rule = LES_SREGS_RULE };
+	__u8 *buf = buf_alloc(_metadata, size + KPS_GUARD_LEN);
+	char msg[MSG_LEN];
+	ssize_t diff, guard;
+	int r, err;
+
+	kps_canary_fill(buf, size, KPS_CANARY_SEED);
+	kps_guard_fill(buf, size);
+	errno = 0;
+	r = ioctl(p->vcpus[0]->fd, nr, buf);
+	err = errno;
+	diff = kps_memdiff(buf, exp, size);
+	guard = kps_guard_check(buf, size);
+	row_msg(msg, p, 0, "after_launch", nr_name, &e, 0, r, err, diff);
+	ASSERT_EQ(0, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(-1, guard) {
+		TH_LOG("%s: wrote past its %zu-byte argument, at offset %zd",
+		       msg, size, guard);
+	}
+	ASSERT_EQ(-1, diff) {
+		TH_LOG("%s: byte %zd is %#x, expected %#x", msg, diff,
+		       buf[diff], ((const __u8 *)exp)[diff]);
+	}
+	free(buf);
+}
+
+TEST_F(legacy_es_sregs, get_sregs)
+{
+	struct kvm_sregs2 pae, pre;
+	struct kvm_sregs exp = { 0 };
+
+	les_protect_pae(_metadata, &self->pvm, &pae, &pre);
+	exp.cr0 = pre.cr0;
+	exp.cr4 = pre.cr4;
+	exp.cr8 = pre.cr8;
+	exp.efer = pre.efer;
+	exp.apic_base = pre.apic_base;
+	les_get_exact(_metadata, &self->pvm, KVM_GET_SREGS, "KVM_GET_SREGS",
+		      &exp, sizeof(exp));
+}
+
+TEST_F(legacy_es_sregs, get_sregs2)
+{
+	struct kvm_sregs2 pae, pre, exp = { 0 };
+
+	les_protect_pae(_metadata, &self->pvm, &pae, &pre);
+	exp.cr0 = pre.cr0;
+	exp.cr4 = pre.cr4;
+	exp.cr8 = pre.cr8;
+	exp.efer = pre.efer;
+	exp.apic_base = pre.apic_base;
+	les_get_exact(_metadata, &self->pvm, KVM_GET_SREGS2, "KVM_GET_SREGS2",
+		      &exp, sizeof(exp));
+}
+
+/*
+ * The PDPTRs alone: GET_SREGS2 reports flags 0 and no PDPTRs once the
+ * vCPU is protected (regs.c:526), where it reported them just before.
+ * get_sregs2 checks the same bytes, but on a KVM without PAE paging it
+ * cannot tell; this case skips there.
+ */
+TEST_F(legacy_es_sregs, no_pdptrs)
+{
+	struct kvm_sregs2 pae, pre, seen;
+	struct kps_expect e = { .rule = LES_SREGS_RULE };
+	char msg[MSG_LEN];
+	__u64 zero[4] = { 0 };
+	int r, err;
+
+	if (!les_protect_pae(_metadata, &self->pvm, &pae, &pre))
+		SKIP(return,
+		     "KVM_SET_SREGS2 with PAE paging and PDPTRS_VALID does not read back on this KVM (CR0.PG not kept): no PDPTRs to hide");
+	memset(&seen, 0, sizeof(seen));
+	errno = 0;
+	r = ioctl(self->pvm.vcpus[0]->fd, KVM_GET_SREGS2, &seen);
+	err = errno;
+	row_msg(msg, &self->pvm, 0, "after_launch", "KVM_GET_SREGS2", &e, 0,
+		r, err, -1);
+	ASSERT_EQ(0, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(0, seen.flags) {
+		TH_LOG("%s: flags %#llx (before protection %#llx)", msg,
+		       (unsigned long long)seen.flags,
+		       (unsigned long long)pre.flags);
+	}
+	ASSERT_EQ(0, memcmp(seen.pdptrs, zero, sizeof(zero))) {
+		TH_LOG("%s: PDPTRs %#llx %#llx %#llx %#llx, expected 0", msg,
+		       (unsigned long long)seen.pdptrs[0],
+		       (unsigned long long)seen.pdptrs[1],
+		       (unsigned long long)seen.pdptrs[2],
+		       (unsigned long long)seen.pdptrs[3]);
+	}
+}
+
+/*
+ * SET_SREGS2 with PDPTRS_VALID: -EINVAL once the vCPU is protected, even
+ * in PAE mode (regs.c:687-688); the same argument was accepted before
+ * protection (les_protect_pae()), and without the flag it is accepted
+ * after (regs.c:578-580: only the APIC base is applied).
+ */
+TEST_F(legacy_es_sregs, set_sregs2_pdptrs)
+{
+	struct kps_expect e = {
+		.err = EINVAL,
+		.rule =
+			"2.1 legacy SEV-ES SET_SREGS2 with KVM_SREGS2_FLAGS_PDPTRS_VALID: -EINVAL when guest_state_protected (regs.c:687-688)",
+	};
+	struct kvm_sregs2 pae, pre, arg;
+	struct kvm_vcpu *vcpu = self->pvm.vcpus[0];
+	char msg[MSG_LEN];
+	int r, err;
+
+	if (!les_protect_pae(_metadata, &self->pvm, &pae, &pre))
+		SKIP(return,
+		     "KVM_SET_SREGS2 with PAE paging and PDPTRS_VALID does not read back on this KVM (CR0.PG not kept): the PDPTRS_VALID rule cannot be told from the PAE check (regs.c:687)");
+	arg = pae;
+	errno = 0;
+	r = ioctl(vcpu->fd, KVM_SET_SREGS2, &arg);
+	err = errno;
+	row_msg(msg, &self->pvm, 0, "after_launch",
+		"KVM_SET_SREGS2(PDPTRS_VALID)", &e, -1, r, err,
+		kps_memdiff(&arg, &pae, sizeof(arg)));
+	ASSERT_EQ(-1, r) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(EINVAL, err) {
+		TH_LOG("%s", msg);
+	}
+	/* control: the flag is what is refused */
+	arg = pae;
+	arg.flags = 0;
+	errno = 0;
+	r = ioctl(vcpu->fd, KVM_SET_SREGS2, &arg);
+	err = errno;
+	row_msg(msg, &self->pvm, 0, "after_launch",
+		"KVM_SET_SREGS2(flags 0)", &e, 0, r, err, -1);
+	ASSERT_EQ(0, r) {
+		TH_LOG("%s", msg);
+	}
+}
+
+/*
  * One TEST_F per catalog row and fixture: each inclusion of the catalog
  * expands KPS_STATE_IOCTL once per row, then undefines it.  The row
  * pointer is a named constant per fixture and row (prefix pfx); check is
@@ -770,6 +1137,12 @@ TEST_F(after_launch, name)						\
 
 #include "kps_state_ioctls.h"
 
+#define KPS_STATE_IOCTL(name, ...)					\
+	ROW_TEST(legacy_es_bad_ptr, lbp, name, check_bad_pointer,	\
+		 self->payloads[KPS_IO_##name], "after_launch")
+
+#include "kps_state_ioctls.h"
+
 /* ---- sync regs, per VM (spec 4, x86.c:4179-4182, 11142-11147) ---- */
 
 static void check_sync_cap(struct __test_metadata *_metadata,
@@ -797,6 +1170,13 @@ static void check_sync_cap(struct __test_metadata *_metadata,
  * precedes the immediate_exit check (x86.c:11189), so an accepted request
  * fails -EINTR without entering the guest; a refused one -EINVAL.  Any
  * bit outside KVM_SYNC_X86_VALID_FIELDS is refused on every type.
+ *
+ * kvm_run->s afterwards, byte for byte: untouched on a protected vCPU and
+ * for kvm_dirty_regs alone; otherwise the parts kvm_valid_regs asks for
+ * hold the vCPU's state, even when the request was refused: store_regs()
+ * runs on the error path too (x86.c:11202-11203), so the spec's "refused
+ * sync regs leave kvm_run->s.regs untouched" holds only once the vCPU is
+ * protected.
  */
 static void check_sync_run(struct __test_metadata *_metadata,
 			   struct kps_pvm *p, __u64 valid, __u64 dirty,
@@ -805,17 +1185,26 @@ static void check_sync_run(struct __test_metadata *_metadata,
 	struct kvm_vcpu *vcpu = p->vcpus[0];
 	bool refused = kps_pvm_has_protected_state(p) ||
 		       ((valid | dirty) & ~(__u64)KVM_SYNC_X86_VALID_FIELDS);
+	__u64 stored = sync_stored(p, 0, valid);
 	struct kps_expect e = {
 		.err = refused ? EINVAL : EINTR,
 		.rule =
-			"4/3 KVM_RUN + kvm_valid_regs/kvm_dirty_regs: kvm_sync_valid_fields() = 0 if has_protected_state (x86.c:4179-4182, 11142-11147), any phase",
+			"4/3 KVM_RUN + kvm_valid_regs/kvm_dirty_regs: kvm_sync_valid_fields() = 0 if has_protected_state (x86.c:4179-4182, 11142-11147), any phase; store_regs() unless protected (x86.c:11202-11203)",
 	};
 	char what[96], msg[MSG_LEN];
+	__u8 before[SYNC_LEN];
 	int r, err;
 
-	/* Fill kvm_run->s.regs with the vCPU's state first. */
+	/*
+	 * An accepted kvm_dirty_regs loads kvm_run->s into the vCPU: start
+	 * from the vCPU's own state (stored where it is not protected).
+	 * Otherwise a canary, zeroed where store_regs() will write.
+	 */
 	if (!refused && dirty)
 		kps_run_immediate(vcpu, KVM_SYNC_X86_VALID_FIELDS, 0);
+	else
+		sync_fill(vcpu->run, stored);
+	memcpy(before, vcpu->run->s.padding, SYNC_LEN);
 	r = kps_run_immediate(vcpu, valid, dirty);
 	err = errno;
 
@@ -829,6 +1218,7 @@ static void check_sync_run(struct __test_metadata *_metadata,
 	ASSERT_EQ(e.err, err) {
 		TH_LOG("%s", msg);
 	}
+	sync_assert(_metadata, vcpu, stored, before, msg);
 }
 
 /* Every case of kps_phase_fixture.h's KPS_FIXTURE_SYNC_REGS, per phase. */
@@ -1076,6 +1466,27 @@ static void check_pre_fault(struct __test_metadata *_metadata,
 #define KPS_FIXTURE_MEM_CAPS
 #include "kps_phase_fixture.h"
 
+/*
+ * Legacy KVM_SEV_ES_INIT after protection (spec 2.1, 4): has_protected_state
+ * stays false (sev.c:488-489 keeps vm_type DEFAULT, only svm_vm_init() sets
+ * it), so SYNC_REGS and READONLY_MEM stay and KVM_RUN with sync regs is
+ * accepted (store_regs() skipped: s.regs untouched); sev_es_guest() is
+ * true, so X86_SMM is 0 (svm.c:4563-4569 svm_has_emulated_msr()).
+ */
+#define KPS_FIXTURE legacy_es_sync_regs
+#define KPS_FIXTURE_PHASE KPS_PHASE_AFTER
+#define KPS_FIXTURE_LEGACY_ES
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#define KPS_FIXTURE_SYNC_REGS
+#include "kps_phase_fixture.h"
+
+#define KPS_FIXTURE legacy_es_mem_caps
+#define KPS_FIXTURE_PHASE KPS_PHASE_AFTER
+#define KPS_FIXTURE_LEGACY_ES
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#define KPS_FIXTURE_MEM_CAPS
+#include "kps_phase_fixture.h"
+
 /* ---- KVM_GET/SET_MSRS around blocked MSRs, after launch (spec 3.1) ---- */
 
 #define KPS_FIXTURE msrs
@@ -1180,11 +1591,11 @@ FIXTURE_TEARDOWN(vcpus)
 static void check_n_vcpus(struct __test_metadata *_metadata,
 			  struct kps_pvm *p,
 			  void *payloads[][KPS_NR_STATE_IOCTLS],
-			  unsigned long type, unsigned int n)
+			  unsigned long type, bool legacy_es, unsigned int n)
 {
 	unsigned int i;
 
-	setup_pvm(_metadata, p, type, false, n, KPS_PHASE_BEFORE);
+	setup_pvm(_metadata, p, type, legacy_es, n, KPS_PHASE_BEFORE);
 	for (i = 0; i < n; i++)
 		capture_payloads(_metadata, p, i, payloads[i]);
 	advance_pvm(_metadata, p, KPS_PHASE_AFTER);
@@ -1195,12 +1606,48 @@ static void check_n_vcpus(struct __test_metadata *_metadata,
 
 TEST_F(vcpus, two_vcpus)
 {
-	check_n_vcpus(_metadata, &self->pvm, self->payloads, variant->type, 2);
+	check_n_vcpus(_metadata, &self->pvm, self->payloads, variant->type,
+		      false, 2);
 }
 
 TEST_F(vcpus, four_vcpus)
 {
-	check_n_vcpus(_metadata, &self->pvm, self->payloads, variant->type, 4);
+	check_n_vcpus(_metadata, &self->pvm, self->payloads, variant->type,
+		      false, 4);
+}
+
+/*
+ * Legacy KVM_SEV_ES_INIT with two vCPUs: LAUNCH_UPDATE_VMSA protects both
+ * (sev.c:968-977), and both answer as spec 2.1 says (SET_GUEST_DEBUG
+ * -EINVAL, FPU/XSAVE zero, the rest KVM's copies).
+ */
+FIXTURE(legacy_es_vcpus) {
+	struct kps_fdset fds;
+	struct kps_pvm pvm;
+	void *payloads[KPS_MAX_VCPUS][KPS_NR_STATE_IOCTLS];
+};
+
+#define KPS_FIXTURE legacy_es_vcpus
+#define KPS_FIXTURE_TYPES KPS_TYPE_BIT(KVM_X86_DEFAULT_VM)
+#include "kps_phase_fixture.h"
+
+FIXTURE_SETUP(legacy_es_vcpus)
+{
+	kps_fdset_take(&self->fds);
+	if (!kps_require_type(_metadata, variant->type, true))
+		return;
+}
+
+FIXTURE_TEARDOWN(legacy_es_vcpus)
+{
+	kps_pvm_free(&self->pvm);
+	kps_assert_no_fd_leak(_metadata, &self->fds);
+}
+
+TEST_F(legacy_es_vcpus, two_vcpus)
+{
+	check_n_vcpus(_metadata, &self->pvm, self->payloads, variant->type,
+		      true, 2);
 }
 
 /*
@@ -1305,6 +1752,9 @@ FIXTURE(run_after) {
 	struct kps_fdset fds;
 	struct kvm_vm *vm;
 	struct kvm_vm *ctl;
+	/* the libkvm VM as the catalog checks see it (not freed by kps_pvm_free) */
+	struct kps_pvm pvm;
+	void *payloads[KPS_NR_STATE_IOCTLS];
 };
 
 #define KPS_FIXTURE run_after
@@ -1372,60 +1822,94 @@ static void run_to_done(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F_TIMEOUT(run_after, kvm_run, 60)
+/*
+ * Create the type's VM with libkvm (full VM, in-kernel irqchip), capture
+ * the SET payloads while nothing is protected, launch it, and run the
+ * guest to its end: UCALL_DONE, or for SEV-ES the GHCB MSR termination
+ * request (sev_smoke_test.c).  p describes it for check_row().
+ */
+static void boot_and_run(struct __test_metadata *_metadata,
+			 struct kvm_vm **vm, struct kps_pvm *p,
+			 void **payloads, unsigned long type)
 {
-	const char *type = kps_vm_type_name(variant->type);
-	struct kvm_vcpu *vcpu, *ctl_vcpu;
-	struct kvm_regs regs;
+	struct kvm_vcpu *vcpu;
 	int r;
 
-	switch (variant->type) {
+	switch (type) {
 	case KVM_X86_SEV_VM:
-		self->vm = vm_sev_create_with_one_vcpu(KVM_X86_SEV_VM,
-						       guest_sev_code, &vcpu);
-		vm_sev_launch(self->vm, SEV_POLICY_NO_DBG, NULL);
+		*vm = vm_sev_create_with_one_vcpu(KVM_X86_SEV_VM,
+						  guest_sev_code, &vcpu);
 		break;
 	case KVM_X86_SEV_ES_VM:
-		self->vm = vm_sev_create_with_one_vcpu(KVM_X86_SEV_ES_VM,
-						       guest_sev_es_code,
-						       &vcpu);
-		vm_sev_launch(self->vm, SEV_POLICY_ES | SEV_POLICY_NO_DBG,
-			      NULL);
-		/* really protected: regs.c:92-94 */
-		r = __vcpu_ioctl(vcpu, KVM_GET_REGS, &regs);
-		ASSERT_EQ(-1, r) {
-			TH_LOG("KVM_GET_REGS on sev_es after_launch: expected -1, seen %d",
-			       r);
-		}
+		*vm = vm_sev_create_with_one_vcpu(KVM_X86_SEV_ES_VM,
+						  guest_sev_es_code, &vcpu);
 		break;
 	default:
-		self->vm = vm_create_with_one_vcpu(&vcpu, guest_default_code);
+		*vm = vm_create_with_one_vcpu(&vcpu, guest_default_code);
 		break;
 	}
+	memset(p, 0, sizeof(*p));
+	p->vm = *vm;
+	p->vcpus[0] = vcpu;
+	p->nr_vcpus = 1;
+	p->type = type;
+	p->sev_fd = -1;
+	p->phase = KPS_PHASE_BEFORE;
+	capture_payloads(_metadata, p, 0, payloads);
 
-	if (variant->type == KVM_X86_SEV_ES_VM) {
-		r = __vcpu_run(vcpu);
-		/* sev_smoke_test.c: GHCB MSR protocol termination request */
-		ASSERT_EQ(0, r) {
-			TH_LOG("KVM_RUN on sev_es after_launch: expected 0, seen %d errno=%s",
-			       r, kps_errno_name(errno));
-		}
-		ASSERT_EQ(KVM_EXIT_SYSTEM_EVENT, vcpu->run->exit_reason) {
-			TH_LOG("KVM_RUN on sev_es after_launch: exit %u (%s), not SYSTEM_EVENT",
-			       vcpu->run->exit_reason,
-			       exit_reason_str(vcpu->run->exit_reason));
-		}
-		ASSERT_EQ(KVM_SYSTEM_EVENT_SEV_TERM,
-			  vcpu->run->system_event.type);
-		ASSERT_EQ(1, vcpu->run->system_event.ndata);
-		ASSERT_EQ(GHCB_MSR_TERM_REQ, vcpu->run->system_event.data[0]);
-	} else {
-		run_to_done(_metadata, vcpu, type);
+	if (type == KVM_X86_SEV_VM)
+		vm_sev_launch(*vm, SEV_POLICY_NO_DBG, NULL);
+	if (type == KVM_X86_SEV_ES_VM)
+		vm_sev_launch(*vm, SEV_POLICY_ES | SEV_POLICY_NO_DBG, NULL);
+	/* sev.c:944: LAUNCH_UPDATE_VMSA protected vCPU 0 (SEV-ES) */
+	p->phase = KPS_PHASE_AFTER;
+	p->nr_launched = type == KVM_X86_SEV_ES_VM;
+
+	if (type != KVM_X86_SEV_ES_VM) {
+		run_to_done(_metadata, vcpu, kps_vm_type_name(type));
+		return;
 	}
+	r = __vcpu_run(vcpu);
+	/* sev_smoke_test.c: GHCB MSR protocol termination request */
+	ASSERT_EQ(0, r) {
+		TH_LOG("KVM_RUN on sev_es after_launch: expected 0, seen %d errno=%s",
+		       r, kps_errno_name(errno));
+	}
+	ASSERT_EQ(KVM_EXIT_SYSTEM_EVENT, vcpu->run->exit_reason) {
+		TH_LOG("KVM_RUN on sev_es after_launch: exit %u (%s), not SYSTEM_EVENT",
+		       vcpu->run->exit_reason,
+		       exit_reason_str(vcpu->run->exit_reason));
+	}
+	ASSERT_EQ(KVM_SYSTEM_EVENT_SEV_TERM, vcpu->run->system_event.type);
+	ASSERT_EQ(1, vcpu->run->system_event.ndata);
+	ASSERT_EQ(GHCB_MSR_TERM_REQ, vcpu->run->system_event.data[0]);
+}
+
+TEST_F_TIMEOUT(run_after, kvm_run, 60)
+{
+	struct kvm_vcpu *ctl_vcpu;
+
+	boot_and_run(_metadata, &self->vm, &self->pvm, self->payloads,
+		     variant->type);
 
 	/* control: a default VM in the same process still runs */
 	self->ctl = vm_create_with_one_vcpu(&ctl_vcpu, guest_default_code);
 	run_to_done(_metadata, ctl_vcpu, "default(control)");
+}
+
+/*
+ * Every catalog row once the guest has run (check_all_rows() walks
+ * kps_state_ioctls[], so rows added to the catalog are covered): the same
+ * exact return, errno and buffer rules as after_launch; a protected vCPU
+ * stays protected whatever the guest did, SEV and default keep working.
+ * One guest boot for all rows: a boot per row would cost a guest boot
+ * each (about 0.5 s under TCG).
+ */
+TEST_F_TIMEOUT(run_after, rows, 60)
+{
+	boot_and_run(_metadata, &self->vm, &self->pvm, self->payloads,
+		     variant->type);
+	check_all_rows(_metadata, &self->pvm, 0, self->payloads, "run_after");
 }
 
 TEST_HARNESS_MAIN
