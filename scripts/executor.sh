@@ -55,6 +55,9 @@ cd "$root" || exit 2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kps-exec.XXXXXX") || exit 2
 trap 'reap "$$\."; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
+# A reader that stops early (`--list | head -1`) must not leave $tmp behind:
+# SIGPIPE would end this shell without its EXIT trap.
+trap 'exit 141' PIPE
 
 # Shared awk functions (glob2re, glob_match, tap_split), beside this script
 # on the host and in the VM's /suite alike; mawk has no -e, so the programs
