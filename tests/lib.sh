@@ -14,8 +14,10 @@ t_result() {
 	else
 		T_FAIL=$((T_FAIL + 1))
 		echo "not ok $T_NUM $name"
+		# Every line of a diagnostic is a comment, so a quoted KTAP
+		# stream cannot add "ok"/"not ok" lines of its own.
 		local l
-		for l in "$@"; do echo "# $l"; done
+		for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
 	fi
 }
 
