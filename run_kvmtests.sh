@@ -132,8 +132,10 @@ if [ $kernel_set -eq 1 ]; then
 	msg=$("$SUITE/scripts/vm.sh" --check-kernel "$kernel" 2>&1) || bad "${msg#vm.sh: error: }"
 fi
 
-# Set up: packages, the kernel tree and the build.
-"$SUITE/scripts/setup.sh" build || exit 1
+# Set up: packages, the kernel tree and the build. --junit and --report
+# need Debian's TAP::Formatter::JUnit: installed now, or one line naming it
+# before the build.
+"$SUITE/scripts/setup.sh" build ${junit:+report} ${report:+report} || exit 1
 # The kernel tree before make: a bad KSRC or cache is ksrc.sh's one line.
 "$SUITE/scripts/ksrc.sh" >/dev/null || exit 1
 buildlog=$(mktemp)
@@ -160,7 +162,7 @@ if [ ${#mutants[@]} -gt 0 ]; then
 	for m in "${mutants[@]}"; do
 		if [ "$m" = all ]; then
 			expanded+=($known)
-		elif grep -qx -- "$m" <<<"$known"; then
+		elif grep -qxF -- "$m" <<<"$known"; then
 			expanded+=("$m")
 		else
 			bad "unknown mutant '$m' (see --list-mutants)"
