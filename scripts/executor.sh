@@ -91,6 +91,7 @@ AWK
 # KPS_RUN_ID matches $1 (a regex prefix).
 reap() {
 	for e in /proc/[0-9]*/environ; do
+		# regex: $1 is one on purpose ("<pid>\." or "<pid>\.<n>$").
 		{ tr '\0' '\n' <"$e"; } 2>/dev/null | grep -q "^KPS_RUN_ID=$1" ||
 			continue
 		e=${e#/proc/}
@@ -192,7 +193,7 @@ now() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
 # lines (a program that is not a harness program is one case, by exit status).
 case_results() {
 	# $1 = program basename, $2 = exit status, $3 = output file
-	if grep -q "^$1	-	-\$" "$tmp/list.$1" 2>/dev/null; then
+	if grep -qxF "$1	-	-" "$tmp/list.$1" 2>/dev/null; then
 		case $2 in
 		0) echo "pass $1" ;;
 		4) echo "skip $1" ;;

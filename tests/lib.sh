@@ -30,6 +30,14 @@ t_eq() {
 	fi
 }
 
+# t_re_escape STRING: STRING as an extended regex that matches it literally.
+# A regex built from a path, version or case name must go through it
+# ("6.12.117+deb12": "+" is a quantifier). "/" is left as it is: in a sed
+# s/// command use another delimiter.
+t_re_escape() {
+	printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
+}
+
 # t_match NAME REGEX TEXT
 t_match() {
 	if grep -Eq -- "$2" <<<"$3"; then

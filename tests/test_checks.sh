@@ -109,5 +109,71 @@ L
 out=$(bash -c '. "$1/tests/lib.sh"; t_result 1 quoted "seen: $(printf "ok 7 x\nnot ok 8 y")"' _ "$SUITE")
 t_eq "lib.sh: every diagnostic line is a comment" "" "$(grep -v '^#' <<<"$out" | grep -v '^not ok 1 quoted$')"
 
+# No regex is built from a path, version or name unescaped ("6.12.117+deb12"
+# as a regex does not match itself): t_match, t_one_line, grep (without -F),
+# pgrep -f and sed patterns may hold a variable only through t_re_escape, as
+# the whole pattern (passed through), or as a count; a "# regex: why" line
+# marks a regex on purpose.
+cat >"$tmp/lint.pl" <<'PL'
+use strict;
+use warnings;
+# Read a double-quoted shell word starting at pos (after the opening quote);
+# returns (content, end position after the closing quote).
+sub dq {
+	my ($s, $i) = @_;
+	my ($out, $depth) = ('', 0);
+	while ($i < length($s)) {
+		my $c = substr($s, $i, 1);
+		if ($c eq '\\') { $out .= substr($s, $i, 2); $i += 2; next; }
+		if ($depth == 0 && $c eq '"') { return ($out, $i + 1); }
+		if (substr($s, $i, 2) eq '$(') { $depth++; $out .= '$('; $i += 2; next; }
+		if ($depth > 0 && $c eq '(') { $depth++; }
+		if ($depth > 0 && $c eq ')') { $depth--; }
+		if ($depth > 0 && $c eq '"') {
+			# a nested quoted word inside $( )
+			my ($inner, $j) = dq($s, $i + 1);
+			$out .= "\"$inner\""; $i = $j; next;
+		}
+		$out .= $c; $i++;
+	}
+	return (undef, $i);
+}
+my %numeric = map { $_ => 1 } qw(np nf ns);
+my $bad = 0;
+for my $f (@ARGV) {
+	open(my $fh, '<', $f) or die;
+	my ($n, $prev) = (0, '');
+	while (my $l = <$fh>) {
+		$n++;
+		# "# regex: why" on the line before: a regex on purpose.
+		my $ok = $prev =~ /^\s*# regex: /;
+		$prev = $l;
+		next if $ok || $l =~ /^\s*#/;
+		my @pats;
+		while ($l =~ /\b(t_match\s+"(?:[^"\\]|\\.)*"\s+|t_one_line\s+"(?:[^"\\]|\\.)*"\s+\S+\s+|pgrep\s+-a?f\s+|grep\s+(?:-(?![A-Za-z]*F)[A-Za-z]+\s+)*(?:--\s+)?|sed\s+(?:-[nE]+\s+)*)"/g) {
+			my ($p) = dq($l, pos($l));
+			push(@pats, $p) if defined $p;
+		}
+		for my $p (@pats) {
+			next if $p =~ /^\$\{?[A-Za-z_0-9]+\}?$/;	# a pattern passed through
+			(my $q = $p) =~ s/\$\(t_re_escape\s+"(?:[^"\\]|\\.)*"\)//g;
+			while ($q =~ /\$\{?([A-Za-z_][A-Za-z_0-9]*|[0-9])/g) {
+				next if $numeric{$1};
+				print "$f:$n: regex built from \$$1 unescaped: $p\n";
+				$bad++;
+			}
+		}
+	}
+}
+exit($bad ? 1 : 0);
+PL
+lint=$(perl "$tmp/lint.pl" "$SUITE"/tests/*.sh "$SUITE"/scripts/*.sh "$SUITE"/run_kvmtests.sh "$SUITE"/.ci/run)
+t_result $? "no regex built from an unescaped variable" "$lint"
+# regex: the check's own test input
+printf '%s\n' 't_match "x" "^# kernel: Linux $kv " "$out"' 'pgrep -f "qemu.*$tmp/t/"' \
+	't_match "x" "^# kernel: Linux $(t_re_escape "$kv") " "$out"' >"$tmp/bad.sh"
+out=$(perl "$tmp/lint.pl" "$tmp/bad.sh")
+t_eq "the regex check finds unescaped variables" "2" "$(grep -c 'unescaped' <<<"$out")"
+
 t_one_line "--tally: unknown kind" 2 "unknown kind 'bogus'" "$C" --tally bogus /dev/null 0
 t_done
