@@ -132,8 +132,10 @@ if [ $kernel_set -eq 1 ]; then
 	msg=$("$SUITE/scripts/vm.sh" --check-kernel "$kernel" 2>&1) || bad "${msg#vm.sh: error: }"
 fi
 
-# Set up: packages, the kernel tree and the build.
-"$SUITE/scripts/setup.sh" build || exit 1
+# Set up: packages, the kernel tree and the build. --junit and --report
+# need Debian's TAP::Formatter::JUnit: installed now, or one line naming it
+# before the build.
+"$SUITE/scripts/setup.sh" build ${junit:+report} ${report:+report} || exit 1
 # The kernel tree before make: a bad KSRC or cache is ksrc.sh's one line.
 "$SUITE/scripts/ksrc.sh" >/dev/null || exit 1
 buildlog=$(mktemp)
@@ -165,7 +167,7 @@ if [ ${#mutants[@]} -gt 0 ]; then
 			else
 				expanded+=($(grep -v '^tdx_' <<<"$known"))
 			fi
-		elif grep -qx -- "$m" <<<"$known"; then
+		elif grep -qxF -- "$m" <<<"$known"; then
 			expanded+=("$m")
 		else
 			bad "unknown mutant '$m' (see --list-mutants)"
@@ -322,11 +324,28 @@ else
 	out() { run_vm; }
 fi
 
+# The selection as typed, for the one line when it matches no case.
+selection=""
+for s in "${selects[@]}"; do selection+="${selection:+ }-t '$s'"; done
+[ -n "$vtype" ] && selection+="${selection:+ }--type $vtype"
+
 status=$(mktemp)
 if [ $list -eq 1 ]; then
-	{ out | sed -n 's/^@@CASE //p'; echo "${PIPESTATUS[0]}" >"$status"; } &
+	{
+		out | awk -v selection="$selection" '
+			sub(/^@@CASE /, "") { print; n++ }
+			END {
+				if (!n && selection != "") {
+					print "run_kvmtests.sh: no case matches " selection " (see --list)" > "/dev/stderr"
+					exit 2
+				}
+			}'
+		echo "${PIPESTATUS[@]}" >"$status"
+	} &
 	wait $!
-	exit "$(cat "$status")"
+	read -ra st <"$status"
+	[ "${st[1]}" -eq 2 ] && exit 2
+	exit "${st[0]}"
 fi
 
 # The last stage: expectations, JUnit and the report (scripts/results.sh).
@@ -339,12 +358,15 @@ if [ -n "$expect$junit$report" ]; then
 fi
 {
 	out | awk -v banner="$banner" -v verbose="$verbose" -v targets="$targets" \
+		-v selection="$selection" -v model="$model" \
 		-v infra="$substrate substrate failed (see the lines below)" \
 		-v tailfile="$infra_log" -f "$SUITE/scripts/ktap_lib.awk" -f "$SUITE/scripts/ktap.awk" | "${post[@]}"
 	echo "${PIPESTATUS[@]}" >"$status"
 } &
 wait $!
 read -ra st <"$status"
+# A selection that matches no case: ktap.awk's one line, status 2.
+[ "${st[1]}" -eq 2 ] && exit 2
 rc=${st[1]}
 # With --expect, expected failures do not fail the run; a report that
 # cannot be written does.

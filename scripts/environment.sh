@@ -26,7 +26,7 @@ ktap=$1
 
 # Value of the banner line "# KEY: value" (first one).
 banner() {
-	sed -n "s|^# $1: ||p" "$ktap" | head -n1
+	awk -v p="# $1: " 'index($0, p) == 1 { print substr($0, length(p) + 1); exit }' "$ktap"
 }
 
 kv() {

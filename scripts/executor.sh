@@ -55,6 +55,9 @@ cd "$root" || exit 2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kps-exec.XXXXXX") || exit 2
 trap 'reap "$$\."; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
+# A reader that stops early (`--list | head -1`) must not leave $tmp behind:
+# SIGPIPE would end this shell without its EXIT trap.
+trap 'exit 141' PIPE
 
 # Shared awk functions (glob2re, glob_match, tap_split), beside this script
 # on the host and in the VM's /suite alike; mawk has no -e, so the programs
@@ -88,6 +91,7 @@ AWK
 # KPS_RUN_ID matches $1 (a regex prefix).
 reap() {
 	for e in /proc/[0-9]*/environ; do
+		# regex: $1 is one on purpose ("<pid>\." or "<pid>\.<n>$").
 		{ tr '\0' '\n' <"$e"; } 2>/dev/null | grep -q "^KPS_RUN_ID=$1" ||
 			continue
 		e=${e#/proc/}
@@ -189,7 +193,7 @@ now() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
 # lines (a program that is not a harness program is one case, by exit status).
 case_results() {
 	# $1 = program basename, $2 = exit status, $3 = output file
-	if grep -q "^$1	-	-\$" "$tmp/list.$1" 2>/dev/null; then
+	if grep -qxF "$1	-	-" "$tmp/list.$1" 2>/dev/null; then
 		case $2 in
 		0) echo "pass $1" ;;
 		4) echo "skip $1" ;;

@@ -9,9 +9,13 @@
 # the harness' RUN/OK chatter), infra (reason used for cases that never
 # reported because the target died), tailfile (console tail to show then),
 # targets (the mutant targets file: a survivor whose target cases all skip
-# on this substrate is reported as unseen here, not as a hole).
+# on this substrate is reported as unseen here, not as a hole), selection
+# (the runner's -t/--type options as typed: when they select no case, the
+# one line "run_kvmtests.sh: no case matches SELECTION" goes to stderr,
+# nothing to stdout, and the exit status is 2), model (1 on the software
+# model: the closing lines then do not point to --model).
 
-function emit(ok, name, directive,   line, st) {
+function emit(ok, name, directive,   line, st, vt) {
 	if (reported[name]++)
 		return
 	st = !ok ? "fail" : (directive ~ /^SKIP/ ? "skip" : "pass")
@@ -28,6 +32,11 @@ function emit(ok, name, directive,   line, st) {
 	}
 	num++
 	count[st]++
+	if (st == "skip" && match(directive, /lacks KVM_X86_[A-Z_]+_VM/)) {
+		vt = substr(directive, RSTART + 14, RLENGTH - 17)
+		typeskip[vt]++
+		ntypeskip++
+	}
 	line = (ok ? "ok " : "not ok ") num " " name
 	if (directive != "")
 		line = line " # " directive
@@ -125,7 +134,16 @@ BEGIN {
 		single[c] = 1
 	next
 }
-/^@@PLANDONE/ { header(); next }
+/^@@PLANDONE/ {
+	if (!ncases && selection != "") {
+		print "run_kvmtests.sh: no case matches " selection " (see --list)" > "/dev/stderr"
+		noselect = 1
+	} else {
+		header()
+	}
+	next
+}
+noselect { next }
 /^@@MUTANT / {
 	finish_mutant()
 	for (k in reported)
@@ -183,7 +201,27 @@ inprog {
 
 { if (verbose) print ($0 ~ /^#/ ? $0 : "# " $0) }
 
+# Cases skipped because their VM type is absent, by type; on SEV-less
+# hosts the model runs the SEV, SEV-ES and SNP ones. "# " lines, before the
+# closing line.
+function skip_summary(   t, n, i, list, onmodel) {
+	if (!ntypeskip)
+		return
+	n = split("SW_PROTECTED SEV SEV_ES SNP TDX", t, " ")
+	for (i = 1; i <= n; i++)
+		if (typeskip[t[i]]) {
+			list = list (list != "" ? ", " : "") t[i] " " typeskip[t[i]]
+			if (t[i] ~ /^(SEV|SEV_ES|SNP)$/)
+				onmodel += typeskip[t[i]]
+		}
+	print "# " ntypeskip " of the " count["skip"] " skipped cases skipped because KVM_CAP_VM_TYPES lacks their VM type (" list ")"
+	if (onmodel && !model)
+		print "# --model runs the " onmodel " SEV, SEV_ES and SNP ones on the software model of SEV (model/README.md)"
+}
+
 END {
+	if (noselect)
+		exit 2
 	if (!planned)
 		header()
 	if (!done) {
@@ -222,6 +260,7 @@ END {
 		if (count["fail"])
 			print "# mutation: the correct model fails " count["fail"] " case(s); the table is not meaningful"
 	}
+	skip_summary()
 	printf "%d passed, %d failed, %d skipped\n", count["pass"], count["fail"], count["skip"]
 	if (count["fail"] || !done || (mutants_run && killed + nunseen < mutants_run))
 		exit 1

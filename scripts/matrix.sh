@@ -54,10 +54,10 @@ default_kernels() {
 	all=$(known_versions)
 	series=$(cut -d. -f1,2 <<<"$KPS_IMAGE_VERSION")
 	echo "$KPS_IMAGE_VERSION"
-	grep "^$series\." <<<"$all" | grep -vxF "$KPS_IMAGE_VERSION" | tail -n1
+	awk -v p="$series." 'index($0, p) == 1' <<<"$all" | grep -vxF "$KPS_IMAGE_VERSION" | tail -n1
 	oldest=$(grep . <<<"$all" | head -n1 | cut -d. -f1,2)
 	[ -n "$oldest" ] && [ "$oldest" != "$series" ] &&
-		grep "^$oldest\." <<<"$all" | tail -n1
+		awk -v p="$oldest." 'index($0, p) == 1' <<<"$all" | tail -n1
 }
 
 # A Debian kernel version that is neither in the cache nor known to apt

@@ -53,6 +53,7 @@ if [ -f "$kvm/Makefile.kvm" ]; then
 else
 	mk=Makefile arch=x86_64 progs_var=TEST_GEN_PROGS_x86_64 lib_var=LIBKVM_x86_64
 fi
+# regex: the variable names above, no metacharacters.
 grep -q "^$progs_var += " "$kvm/$mk" && grep -q "^$lib_var += " "$kvm/$mk" ||
 	die "$kvm/$mk has no '$progs_var += ' or '$lib_var += ' lines (unknown layout)"
 
@@ -128,7 +129,8 @@ add_lines "$lib_var" "${lines[@]}"
 	echo "exact return value and errno. They are built into libkvm for x86."
 	echo
 	for f in "${libs[@]}" "${hdrs[@]}"; do
-		printf '  %s: %s\n' "$(basename "$f")" "$(describe "$f" | head -n1 | sed "s/^$(basename "$f") - //")"
+		printf '  %s: %s\n' "$(basename "$f")" \
+			"$(describe "$f" | awk -v p="$(basename "$f") - " 'NR == 1 { if (index($0, p) == 1) $0 = substr($0, length(p) + 1); print }')"
 	done
 } | commit "KVM: selftests: Add helpers for VM types and protected guest state"
 
@@ -138,7 +140,8 @@ for f in "$suite"/x86_64/*.c; do
 	p=$(basename "$f" .c)
 	cp "$f" "$w/$arch/"
 	add_lines "$progs_var" "$arch/$p"
-	describe "$f" | sed "1s/^$p - //" | sed '1s/^./\U&/' |
+	describe "$f" | awk -v p="$p - " 'NR == 1 && index($0, p) == 1 { $0 = substr($0, length(p) + 1) } 1' |
+		sed '1s/^./\U&/' |
 		commit "KVM: selftests: Add $p"
 	n=$((n + 1))
 done

@@ -40,6 +40,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# No stream at all (a selection that matched no case): nothing to report.
+IFS= read -r first || exit 0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ktap=$tmp/results.ktap
@@ -51,10 +53,11 @@ fi
 
 rc=0
 if [ -n "$expect" ]; then
-	awk -v expect="$expect" -f "$here/ktap_lib.awk" -f "$here/expect.awk" | tee "$ktap"
-	rc=${PIPESTATUS[0]}
+	{ printf '%s\n' "$first"; cat; } |
+		awk -v expect="$expect" -f "$here/ktap_lib.awk" -f "$here/expect.awk" | tee "$ktap"
+	rc=${PIPESTATUS[1]}
 else
-	tee "$ktap"
+	{ printf '%s\n' "$first"; cat; } | tee "$ktap"
 fi
 
 write_junit() {

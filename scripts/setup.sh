@@ -2,32 +2,51 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Install the Debian packages a profile needs, if missing:
-#   build  compile the suite against a kernel tree (make headers included)
-#   vm     boot the VM substrate (qemu TCG, busybox initramfs, modules)
-#   check  the project's own tests (kunit.py parser, checkpatch, JUnit,
-#          valgrind)
-#   all    everything above
-# Needs root (apt-get) only when something is missing.
+#   build   compile the suite against a kernel tree (make headers included)
+#   vm      boot the VM substrate (qemu TCG, busybox initramfs, modules)
+#   report  --junit / --report (JUnit XML by TAP::Formatter::JUnit)
+#   valgrind  make valgrind
+#   intree  the suite inside a kernel tree (kselftest's install uses rsync)
+#   check   the project's own tests: all of the above, plus the kunit.py
+#           parser (python3), checkpatch and the patch series (perl, git)
+#   all     everything above
+# Needs root (apt-get) only when something is missing; otherwise one line
+# naming the missing packages and exit status 1.
+#   setup.sh --list PROFILE...   print the packages, one a line, and exit
+# Every command the project's scripts run comes from a package of a fresh
+# Debian 12 machine or from one of these lists (tests/test_packages.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 pkgs_build="gcc make libc6-dev flex bison bc xz-utils"
 pkgs_vm="qemu-system-x86 busybox-static cpio kmod"
-pkgs_check="python3 perl libtap-formatter-junit-perl valgrind"
+pkgs_report="perl libtap-formatter-junit-perl"
+pkgs_valgrind="valgrind"
+pkgs_intree="rsync"
+pkgs_check="python3 perl git $pkgs_report $pkgs_valgrind $pkgs_intree"
 
+list=0
+[ "${1:-}" = --list ] && { list=1; shift; }
 want=""
 for profile in "${@:-build}"; do
 	case $profile in
 	build) want+=" $pkgs_build" ;;
 	vm) want+=" $pkgs_vm" ;;
+	report) want+=" $pkgs_report" ;;
+	valgrind) want+=" $pkgs_valgrind" ;;
+	intree) want+=" $pkgs_intree" ;;
 	check) want+=" $pkgs_check" ;;
 	all) want+=" $pkgs_build $pkgs_vm $pkgs_check" ;;
-	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, check, all)" >&2; exit 2 ;;
+	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, check, all)" >&2; exit 2 ;;
 	esac
 done
+if [ $list -eq 1 ]; then
+	tr ' ' '\n' <<<"$want" | grep . | sort -u
+	exit 0
+fi
 
 missing=""
-for p in $want; do
+for p in $(tr ' ' '\n' <<<"$want" | grep . | sort -u); do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing+=" $p"
 done
@@ -45,11 +64,12 @@ for _ in $(seq 1 60); do
 	fi
 	sleep 2
 done
+err=$(mktemp)
 # shellcheck disable=SC2086
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing \
-	>/dev/null 2>"${TMPDIR:-/tmp}/kps-apt.err" || {
-	tail -3 "${TMPDIR:-/tmp}/kps-apt.err" >&2
-	rm -f "${TMPDIR:-/tmp}/kps-apt.err"
+	>/dev/null 2>"$err" || {
+	tail -3 "$err" >&2
+	rm -f "$err"
 	kps_die "apt-get install$missing failed"
 }
-rm -f "${TMPDIR:-/tmp}/kps-apt.err"
+rm -f "$err"

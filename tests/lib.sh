@@ -14,8 +14,10 @@ t_result() {
 	else
 		T_FAIL=$((T_FAIL + 1))
 		echo "not ok $T_NUM $name"
+		# Every line of a diagnostic is a comment, so a quoted KTAP
+		# stream cannot add "ok"/"not ok" lines of its own.
 		local l
-		for l in "$@"; do echo "# $l"; done
+		for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
 	fi
 }
 
@@ -26,6 +28,14 @@ t_eq() {
 	else
 		t_result 1 "$1" "expected: $2" "seen:     $3"
 	fi
+}
+
+# t_re_escape STRING: STRING as an extended regex that matches it literally.
+# A regex built from a path, version or case name must go through it
+# ("6.12.117+deb12": "+" is a quantifier). "/" is left as it is: in a sed
+# s/// command use another delimiter.
+t_re_escape() {
+	printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
 }
 
 # t_match NAME REGEX TEXT

@@ -16,48 +16,110 @@ SUITE=$(cd "$(dirname "$0")/.." && pwd)
 unset MAKELEVEL MAKEFLAGS MFLAGS
 R=$SUITE/run_kvmtests.sh
 pass=0 fail=0 skip=0
+
+# Add the counts of one KTAP step's log. $1 = log, $2 = 1 to count it, 0 to
+# only show it, $3 = title, $4 = the step's exit status, $5 = 1 if the step
+# ran mutants (a score line is then required). Every failing case, every
+# surviving mutant, a missing or unparsable summary or score line, and a
+# non-zero exit status that no counted failure explains are failures.
+tally() {
+	local log=$1 counted=$2 title=$3 rc=$4 mutation=${5:-0}
+	local line p f s k t u n=0 f0=$fail
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -1)
+	if [ -z "$line" ]; then
+		echo "# $title: no summary line (the step did not finish; exit status $rc)"
+		[ "$counted" -eq 1 ] && fail=$((fail + 1))
+		return 0
+	fi
+	echo "# $title: $line"
+	[ "$counted" -eq 1 ] || { [ "$rc" -eq 0 ] || echo "# $title: exit status $rc (not counted)"; return 0; }
+	read -r p _ f _ s _ <<<"$line"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	# "# mutation score: K/T killed[, U unseen on this substrate]": K kills
+	# pass, U unseen mutants (their cases skip here) skip, the other
+	# T - K - U survived and fail.
+	if grep -q '^# mutation score:' "$log" || [ "$mutation" -eq 1 ]; then
+		line=$(grep '^# mutation score:' "$log" | tail -1)
+		if [[ $line =~ ^#\ mutation\ score:\ ([0-9]+)/([0-9]+)\ killed(,\ ([0-9]+)\ unseen\ on\ this\ substrate)?$ ]]; then
+			k=${BASH_REMATCH[1]} t=${BASH_REMATCH[2]} u=${BASH_REMATCH[4]:-0}
+			n=$((t - k - u))
+			[ "$n" -ge 0 ] || n=1
+			pass=$((pass + k)) skip=$((skip + u)) fail=$((fail + n))
+			[ "$n" -eq 0 ] || echo "# $title: $n mutant(s) survived"
+			[ "$u" -eq 0 ] || echo "# $title: $u mutant(s) unseen on this substrate (counted as skipped)"
+		else
+			echo "# $title: no parsable mutation score line (${line:-none})"
+			fail=$((fail + 1))
+		fi
+	fi
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq "$f0" ]; then
+		echo "# $title: exit status $rc with no failing case or mutant counted"
+		fail=$((fail + 1))
+	fi
+	return 0
+}
+
+# Add the counts of one self-test's log ($1, title $2, exit status $3):
+# "ok" passes, "ok ... # SKIP" skips, "not ok" fails; no plan line, a plan
+# that does not match the results, or a non-zero exit status with no
+# "not ok" line is one more failure.
+self_tally() {
+	local log=$1 title=$2 rc=$3 p s f plan
+	p=$(grep -c '^ok ' "$log")
+	s=$(grep -c '^ok .*# SKIP' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
+	if [ "$plan" != "$((p + f))" ]; then
+		echo "# $title: plan '1..${plan:-?}' but $((p + f)) results (the test did not finish)"
+		fail=$((fail + 1))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# $title: exit status $rc with no failing check"
+		fail=$((fail + 1))
+	fi
+	return 0
+}
+
+# run_checks.sh --tally ktap|mutation|self LOG STATUS: the counts of one
+# saved log, as make check would add them (for tests/test_checks.sh).
+if [ "${1:-}" = --tally ]; then
+	[ $# -eq 4 ] || { echo "run_checks.sh: usage: --tally ktap|mutation|self LOG STATUS" >&2; exit 2; }
+	case $2 in
+	ktap) tally "$3" 1 "$(basename "$3")" "$4" 0 ;;
+	mutation) tally "$3" 1 "$(basename "$3")" "$4" 1 ;;
+	self) self_tally "$3" "$(basename "$3")" "$4" ;;
+	*) echo "run_checks.sh: --tally: unknown kind '$2' (accepted: ktap, mutation, self)" >&2; exit 2 ;;
+	esac
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ $fail -eq 0 ]
+	exit
+fi
+
 self_only=0
 [ "${1:-}" = --self-only ] && self_only=1
 
-# Add the counts of one KTAP step; $2 = 1 to count it, 0 to only show it.
-tally() {
-	local log=$1 counted=$2 line k t
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -1)
-	if [ -z "$line" ]; then
-		echo "# $3: no summary line (the step did not finish)"
-		[ "$counted" -eq 1 ] && fail=$((fail + 1))
-		return
-	fi
-	echo "# $3: $line"
-	[ "$counted" -eq 1 ] || return 0
-	read -r p _ f _ s _ <<<"$line"
-	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	line=$(sed -n 's/^# mutation score: \([0-9]*\)\/\([0-9]*\) killed$/\1 \2/p' "$log")
-	if [ -n "$line" ]; then
-		read -r k t <<<"$line"
-		pass=$((pass + k)) fail=$((fail + t - k))
-	fi
-}
-
 step() {
 	# $1 = title, $2 = counted (1/0), the rest = command
-	local title=$1 counted=$2 log
+	local title=$1 counted=$2 log rc mutation=0
 	shift 2
+	[[ " $* " == *" --mutant "* ]] && mutation=1
 	log=$(mktemp)
 	echo "# ==== $title: $*"
 	"$@" 2>&1 | tee "$log"
-	tally "$log" "$counted" "$title"
+	rc=${PIPESTATUS[0]}
+	tally "$log" "$counted" "$title" "$rc" "$mutation"
 	rm -f "$log"
 }
+
+# What the checks need: compilers, qemu and busybox for the VM substrate,
+# python3, the JUnit converter, valgrind, rsync for kselftest's install.
+"$SUITE/scripts/setup.sh" all || exit 1
 
 for t in "$SUITE"/tests/test_*.sh; do
 	log=$(mktemp)
 	echo "# ==== self-test $(basename "$t")"
 	bash "$t" 2>&1 | tee "$log"
-	p=$(grep -c '^ok .*' "$log" | head -1)
-	s=$(grep -c '^ok .*# SKIP' "$log")
-	f=$(grep -c '^not ok ' "$log")
-	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+	self_tally "$log" "self-test $(basename "$t")" "${PIPESTATUS[0]}"
 	rm -f "$log"
 done
 

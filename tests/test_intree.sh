@@ -11,6 +11,9 @@
 I=$SUITE/scripts/intree.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# kselftest's install (lib.mk) copies with rsync.
+out=$("$SUITE/scripts/setup.sh" intree 2>&1)
+t_result $? "setup.sh intree: rsync installed" "$out"
 kdir=$("$SUITE/scripts/ksrc.sh" 2>/dev/null) || { t_result 1 "kernel tree" "ksrc.sh failed"; t_done; exit; }
 j=-j$(nproc)
 ST=tools/testing/selftests
@@ -51,7 +54,7 @@ t_eq "run_kselftest.sh -l lists them" "$want" "$("$tmp/inst/run_kselftest.sh" -l
 # One binary through run_kselftest.sh vs the standalone runner: the same
 # result lines (status, fixture.variant.test, SKIP reason).
 norm_nested() { sed -nE 's/^# (not )?ok [0-9]+ ([^ ]+)(.*)$/\1ok \2\3/p'; }
-norm_ours() { sed -nE "s/^(not )?ok [0-9]+ $1\\.([^ ]+)(.*)$/\\1ok \\2\\3/p"; }
+norm_ours() { sed -nE "s/^(not )?ok [0-9]+ $(t_re_escape "$1")\\.([^ ]+)(.*)$/\\1ok \\2\\3/p"; }
 if [ $host -eq 1 ]; then
 	sub=--host
 	out=$("$tmp/inst/run_kselftest.sh" -t kvm:vm_types_test 2>&1)
@@ -86,7 +89,7 @@ t_eq "clean: no programs or objects left" "" "$(find "$L/$ST/kvm" -name '*.o' -o
 if [ $host -eq 1 ]; then
 	out=$(KPS_CACHE=$tmp/cache "$L/$ST/kvm/run_kvmtests.sh" --host -t vm_types_test 2>&1)
 	t_result $? "run_kvmtests.sh inside the tree" "$(tail -n5 <<<"$out")"
-	t_match "run_kvmtests.sh inside the tree uses it" "^# kernel tree: $L$" "$out"
+	t_match "run_kvmtests.sh inside the tree uses it" "^# kernel tree: $(t_re_escape "$L")$" "$out"
 	t_eq "run_kvmtests.sh inside the tree: same results" "$std" "$(norm_ours vm_types_test <<<"$out")"
 fi
 rm -rf "$L" "$tmp/obj" "$tmp/inst" "$tmp/tar"

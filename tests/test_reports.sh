@@ -81,8 +81,9 @@ kr=$(ls -d "${KPS_CACHE:-$HOME/.cache/kvm-protected-state}"/kernels/*/root 2>/de
 if [ -n "$kr" ] && kv=$(cat "$kr/../release" 2>/dev/null) && [ -f "$kr/boot/vmlinuz-$kv" ]; then
 	out=$("$R" --kernel-image "$kr/boot/vmlinuz-$kv" --modules "$kr/lib/modules/$kv" -t vm_types_test.vm_type.default.create 2>&1)
 	t_result $? "--kernel-image BZIMAGE --modules DIR boots it" "$(tail -n5 <<<"$out")"
-	t_match "--kernel-image: the banner names the image" "^# substrate: vm \(kernel image $kr/boot/vmlinuz-$kv with modules" "$out"
-	t_match "--kernel-image: the guest runs it" "^# kernel: Linux $kv " "$out"
+	t_match "--kernel-image: the banner names the image" \
+		"^# substrate: vm \(kernel image $(t_re_escape "$kr/boot/vmlinuz-$kv") with modules" "$out"
+	t_match "--kernel-image: the guest runs it" "^# kernel: Linux $(t_re_escape "$kv") " "$out"
 else
 	echo "ok $((T_NUM += 1)) --kernel-image boots it # SKIP no cached Debian kernel"
 fi
@@ -137,11 +138,11 @@ env=$(cat "$tmp/rep/environment.txt")
 for k in date suite runner substrate kernel cpu kvm_api vm_types kvm_parameters \
 	kvm_amd_parameters sev_device sev_api_version sev_firmware_build host_cpu_microcode \
 	host_firmware result; do
-	t_match "environment: $k" "^$k: ." "$env"
+	t_match "environment: $k" "^$(t_re_escape "$k"): ." "$env"
 done
 t_match "environment: suite git revision" "^suite: kvm-protected-state [0-9a-f]{7,}" "$env"
 t_match "environment: VM types decoded" "^vm_types: 0x[0-9a-f]+ \(DEFAULT" "$env"
-t_match "environment: result line" "^result: $summary$" "$env"
+t_match "environment: result line" "^result: $(t_re_escape "$summary")$" "$env"
 
 # Expected failures: all failing cases listed -> exit 0, KTAP unchanged.
 grep '^not ok' "$tmp/plain.ktap" | sed -E 's/^not ok [0-9]+ ([^ ]+).*/\1 KVM_GET_REGS fails with EIO here (test preload)/' >"$tmp/all.expect"
@@ -162,7 +163,7 @@ first=$(head -n1 "$tmp/all.expect" | cut -d' ' -f1)
 sed 1d "$tmp/all.expect" >"$tmp/most.expect"
 run "$tmp/unexp.ktap" --expect "$tmp/most.expect"
 t_eq "--expect, one unexpected failure: exit status 1" 1 "$?"
-t_match "--expect: unexpected failure named" "^#   unexpected failure: $first$" "$(cat "$tmp/unexp.ktap")"
+t_match "--expect: unexpected failure named" "^#   unexpected failure: $(t_re_escape "$first")$" "$(cat "$tmp/unexp.ktap")"
 
 # A listed case that passes -> exit 1 (the expectation is stale).
 cp "$tmp/all.expect" "$tmp/xpass.expect"

@@ -119,7 +119,7 @@ fi
 if [ $root -eq 1 ]; then
 	mkdir -p "$tmp/ro"
 	chmod 555 "$tmp/ro"
-	t_one_line "runner as a user: read-only cache" nonzero "cache directory $tmp/ro is not writable" \
+	t_one_line "runner as a user: read-only cache" nonzero "cache directory $(t_re_escape "$tmp/ro") is not writable" \
 		"${as_nobody[@]}" env -u KSRC KPS_CACHE="$tmp/ro" "$R" --list
 fi
 
@@ -229,7 +229,7 @@ CEOF
 	fi
 	t_match "bounded guest: the next case runs" "^ok 2 g\.done$" "$out"
 	t_eq "bounded guest: within the 3 s case timeout + 2 s ($ms ms)" 1 "$((ms < 5000))"
-	t_eq "bounded guest: nothing left running" "" "$(pgrep -af "$H")"
+	t_eq "bounded guest: nothing left running" "" "$(pgrep -af "$(t_re_escape "$H")")"
 	# The program timeout (2 s) before the case timeout (3 s).
 	mkdir -p "$tmp/hs/root/x86_64"
 	cp "$H" "$tmp/hs/root/x86_64/"
@@ -244,7 +244,7 @@ CEOF
 		t_match "bounded guest: program timeout is a TIMEOUT" "^not ok 1 vmcall_hang_test\.g\.vmcall # TIMEOUT$" "$out"
 	fi
 	t_eq "bounded guest: within the 2 s program timeout + 3 s ($ms ms)" 1 "$((ms < 5000))"
-	t_eq "bounded guest: the hung case is not left running" "" "$(pgrep -af "$tmp/hs/root")"
+	t_eq "bounded guest: the hung case is not left running" "" "$(pgrep -af "$(t_re_escape "$tmp/hs/root")")"
 fi
 
 # ---- signals ----------------------------------------------------------------
@@ -259,10 +259,10 @@ else
 	TMPDIR=$tmp/t "$R" --vm -t vm_types_test >"$tmp/sig.out" 2>&1 &
 	pid=$!
 	for _ in $(seq 600); do
-		pgrep -f "qemu-system-x86_64.*$tmp/t/" >/dev/null && break
+		pgrep -f "qemu-system-x86_64.*$(t_re_escape "$tmp/t/")" >/dev/null && break
 		sleep 0.1
 	done
-	seen=$(pgrep -f "qemu-system-x86_64.*$tmp/t/" | grep -c .)
+	seen=$(pgrep -f "qemu-system-x86_64.*$(t_re_escape "$tmp/t/")" | grep -c .)
 	kill -TERM "$pid"
 	t0=$(date +%s%N)
 	wait "$pid"
@@ -272,7 +272,7 @@ else
 	t_eq "signals: qemu was running" 1 "$((seen > 0))"
 	t_eq "signals: runner exit status 143" 143 "$rc"
 	t_eq "signals: runner gone within 5 s ($ms ms)" 1 "$((ms < 5000))"
-	t_eq "signals: no process left" "" "$(pgrep -af "$tmp/t/"; procs_with_env "TMPDIR=$tmp/t")"
+	t_eq "signals: no process left" "" "$(pgrep -af "$(t_re_escape "$tmp/t/")"; procs_with_env "TMPDIR=$tmp/t")"
 	t_eq "signals: no temporary file left" "" "$(ls -A "$tmp/t")"
 fi
 
