@@ -119,7 +119,7 @@ MODEL_MUTANT(sync_valid_refused,
 	     "KVM_RUN + immediate_exit + sync-regs bits fails EINVAL without protected state")
 MODEL_MUTANT(msr_set_count_short, "KVM_SET_MSRS returns one less than the MSRs it wrote")
 MODEL_MUTANT(arg_checks_dropped,
-	     "default-VM SETUP_MCE, SET_MCE and SET_SIGNAL_MASK return 0 without their argument checks")
+	     "default-VM SETUP_MCE, SET_MCE, SET_SIGNAL_MASK, SET_NESTED_STATE: 0, unchecked")
 MODEL_MUTANT(tdx_unprotected_at_creation, "TD vCPUs are not protected at KVM_CREATE_VCPU")
 MODEL_MUTANT(tdx_debug_attr_ignored, "KVM_TDX_INIT_VM accepts the DEBUG attribute")
 MODEL_MUTANT(tdx_lapic_writable, "KVM_GET/SET_LAPIC allowed on TD vCPUs")

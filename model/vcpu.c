@@ -806,7 +806,7 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 		return 0;
 	if (MUTANT(arg_checks_dropped) && vm->type == KVM_X86_DEFAULT_VM &&
 	    (req == KVM_X86_SETUP_MCE || req == KVM_X86_SET_MCE ||
-	     req == KVM_SET_SIGNAL_MASK))
+	     req == KVM_SET_SIGNAL_MASK || req == KVM_SET_NESTED_STATE))
 		return 0;
 	if (eff_gsp(v) &&
 	    ((MUTANT(smi_blocked) && req == KVM_SMI) ||

@@ -625,6 +625,67 @@ static void gen_set_mce(struct fuzz_ctx *c, struct kvm_x86_mce *m,
 	exp_set(e, -1, EINVAL, "6.12 x86.c:4862-4863: MCI_STATUS_VAL clear -> -EINVAL");
 }
 
+/*
+ * KVM_SET_NESTED_STATE where the vendor has nested ops.  6.12 x86.c:5780-5793:
+ * size < the header, an unknown flag, or RUN_PENDING without GUEST_MODE
+ * -> -EINVAL.  SVM (svm/nested.c:1700-1726): format other than SVM, a flag
+ * beyond GUEST_MODE|RUN_PENDING|GIF_SET, or with EFER.SVME clear any flags
+ * but exactly GIF_SET -> -EINVAL; not in guest mode -> 0 (leave nested,
+ * set GIF): exactly GIF_SET is valid whatever EFER.SVME is.  Other vendors
+ * get the generic classes only.
+ */
+static void gen_nested(struct fuzz_ctx *c, struct kvm_nested_state *ns,
+		       size_t size, struct fuzz_exp *e)
+{
+	bool svm = kps_kvm_vendor() == KPS_VENDOR_SVM;
+	/* EFER of a protected vCPU cannot be read: assume nothing there */
+	bool known = svm && !c->prot;
+	bool svme = known && (vcpu_get_msr(c->p->vcpus[0], MSR_EFER) & EFER_SVME);
+	unsigned int cls = rnd_below(&c->st, svm ? 6 : 3), bit;
+
+	rnd_fill(&c->st, ns, size);
+	ns->size = sizeof(*ns) + rnd_below(&c->st, size - sizeof(*ns) + 1);
+	ns->format = KVM_STATE_NESTED_FORMAT_SVM;
+	ns->flags = svme && rnd_below(&c->st, 2) ? 0 : KVM_STATE_NESTED_GIF_SET;
+	switch (cls) {
+	case 0:
+		ns->size = rnd_below(&c->st, sizeof(*ns));
+		exp_set(e, -1, EINVAL, "6.12 x86.c:5780-5782: size < header -> -EINVAL");
+		return;
+	case 1:
+		do
+			bit = 4 + rnd_below(&c->st, 12);
+		while (bit == 8);	/* KVM_STATE_NESTED_GIF_SET */
+		ns->flags |= 1u << bit;
+		exp_set(e, -1, EINVAL, "6.12 x86.c:5784-5788: unknown flag -> -EINVAL");
+		return;
+	case 2:
+		ns->flags |= KVM_STATE_NESTED_RUN_PENDING;
+		ns->flags &= ~KVM_STATE_NESTED_GUEST_MODE;
+		exp_set(e, -1, EINVAL,
+			"6.12 x86.c:5790-5793: RUN_PENDING without GUEST_MODE -> -EINVAL");
+		return;
+	case 3:
+		ns->format = KVM_STATE_NESTED_FORMAT_VMX;
+		exp_set(e, -1, EINVAL,
+			"6.12 svm/nested.c:1700-1701: not the SVM format -> -EINVAL");
+		return;
+	case 4:
+		if (known && !svme) {
+			ns->flags = 0;
+			exp_set(e, -1, EINVAL,
+				"6.12 svm/nested.c:1712-1716: EFER.SVME clear, flags != GIF_SET -> -EINVAL");
+			return;
+		}
+		ns->flags |= KVM_STATE_NESTED_EVMCS;
+		exp_set(e, -1, EINVAL,
+			"6.12 svm/nested.c:1703-1706: EVMCS is no SVM flag -> -EINVAL");
+		return;
+	}
+	exp_set(e, 0, 0,
+		"6.12 svm/nested.c:1722-1726: not in guest mode -> leave nested, set GIF, 0");
+}
+
 static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 		    struct fuzz_exp *e)
 {
@@ -824,6 +885,9 @@ static bool gen_arg(struct fuzz_ctx *c, void *buf, size_t size,
 		rnd_fill(&c->st, buf, size);
 		gd->control &= ~(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
 		exp_set(e, 0, 0, "no INJECT_*: 6.12 x86.c:11342-11396, no control check");
+		return true;
+	case KPS_IO_set_nested_state:
+		gen_nested(c, buf, size, e);
 		return true;
 	case KPS_IO_x86_setup_mce:
 		gen_setup_mce(c, buf, e);
