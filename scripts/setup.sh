@@ -21,6 +21,7 @@ for profile in "${@:-build}"; do
 	build) want+=" $pkgs_build" ;;
 	vm) want+=" $pkgs_vm" ;;
 	check) want+=" $pkgs_check" ;;
+	lava) want+=" lava-dispatcher" ;; # make lava: Debian's lava-run
 	all) want+=" $pkgs_build $pkgs_vm $pkgs_check" ;;
 	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, check, all)" >&2; exit 2 ;;
 	esac
