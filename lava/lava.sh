@@ -118,6 +118,9 @@ key=$( (cd "$suite" && echo "$kdir" && while IFS= read -r f; do
 tcache=$suite/build/lava-tarball
 mkdir -p "$tcache"
 tarball=$tcache/kselftest-$key.tar.gz
+# One build at a time (make lava and tests/test_lava.sh share the cache).
+exec 8>"$tcache/.lock"
+flock 8
 if [ ! -f "$tarball" ]; then
 	rm -f "$tcache"/kselftest-*.tar.gz
 	st=tools/testing/selftests
@@ -139,6 +142,7 @@ else
 	log "kselftest.tar.gz up to date ($(basename "$tarball"))"
 fi
 cp "$tarball" "$art/kselftest.tar.gz"
+exec 8>&-
 
 # --- ramdisk ---
 t0=$(now)
@@ -185,8 +189,10 @@ cp "$suite/scripts/executor.sh" "$suite/scripts/ktap.awk" "$suite/scripts/ktap_l
 	"$work/testdef/scripts/"
 skiparg=
 if [ -n "$skipfile" ]; then
-	cp "$skipfile" "$work/testdef/lava/skipfile"
-	skiparg=lava/skipfile
+	# Under its own name: the skip lines cite it.
+	mkdir -p "$work/testdef/lava/skipfiles"
+	cp "$skipfile" "$work/testdef/lava/skipfiles/"
+	skiparg=lava/skipfiles/$(basename "$skipfile")
 fi
 tar -czf "$art/testdef.tar.gz" -C "$work/testdef" .
 sed -e "s|@KERNEL_URL@|file://$art/bzImage|" \
