@@ -9,10 +9,10 @@
   compare.py compare --results RESULTS.yaml --log LAVA_LOG --ktap KTAP
                      [--skipfile FILE] [--definition NAME]
       Case by case: the same case names, the same verdict (pass, fail,
-      skip) and, in the log line LAVA's case points at, the same KTAP line
-      directive (the SKIP reason); the same counts. Cases the skipfile names
-      must be LAVA skips citing it, and must not have run. Exit 1 on any
-      difference.
+      skip), the same KTAP directive (the SKIP reason) in the line printed
+      just before the case's LAVA signal, the same counts. Cases the
+      skipfile names must be LAVA skips citing it, and must not have run.
+      Exit 1 on any difference.
 
 Runs with Debian's python3 (python3-yaml comes with lava-dispatcher).
 """
