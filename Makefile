@@ -16,7 +16,7 @@ BUILD ?= $(SUITE)/build
 # works. The suite's own goals, and KPS_STANDALONE=1 (run_kvmtests.sh sets
 # it), keep the standalone build below.
 KPS_OWN_GOALS := check check-self bench patches matrix intree-check help \
-	mutation mutation-targets only/%
+	mutation mutation-targets only/% lava
 KPS_IN_TREE := $(and $(wildcard $(SUITE)/../lib.mk),\
 	$(wildcard $(SUITE)/../kselftest_harness.h),$(wildcard $(SUITE)/../../../../Makefile))
 ifneq ($(KPS_IN_TREE),)
@@ -51,7 +51,7 @@ SUBMAKE = $(MAKE) --no-print-directory -C $(KVM_DIR) -f Makefile \
 	$(if $(KPS_IN_TREE),KPS_LIB_OBJS=)
 
 .PHONY: all clean help check check-self mutation mutation-targets bench
-.PHONY: patches intree-check valgrind matrix
+.PHONY: patches intree-check valgrind matrix lava
 
 all:
 	@mkdir -p $(BUILD)
@@ -114,6 +114,12 @@ patches:
 # kselftest commands (tests/test_intree.sh; also part of make check).
 intree-check: all
 	@$(SUITE)/tests/test_intree.sh
+
+# The suite through LAVA as kernel CI farms run it: lava/job.yaml with
+# Debian's lava-run on qemu (lava/device-qemu.yaml), results compared with
+# the suite's KTAP case by case (lava/lava.sh). LAVA_SKIPFILE: a skipfile.
+lava:
+	@$(SUITE)/lava/lava.sh --out $(BUILD)/lava $(if $(LAVA_SKIPFILE),--skipfile $(LAVA_SKIPFILE))
 
 help:
 	@echo "make [all|clean|check|bench|patches|intree-check|matrix KERNELS=...]  (KSRC=/path/to/linux to pick a tree)"

@@ -36,6 +36,7 @@ for profile in "${@:-build}"; do
 	valgrind) want+=" $pkgs_valgrind" ;;
 	intree) want+=" $pkgs_intree" ;;
 	check) want+=" $pkgs_check" ;;
+	lava) want+=" lava-dispatcher" ;; # make lava: Debian's lava-run
 	all) want+=" $pkgs_build $pkgs_vm $pkgs_check" ;;
 	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, check, all)" >&2; exit 2 ;;
 	esac
