@@ -7,6 +7,7 @@
 #   report  --junit / --report (JUnit XML by TAP::Formatter::JUnit)
 #   valgrind  make valgrind
 #   intree  the suite inside a kernel tree (kselftest's install uses rsync)
+#   lava    make lava (Debian's lava-run)
 #   check   the project's own tests: all of the above, plus the kunit.py
 #           parser (python3), checkpatch and the patch series (perl, git)
 #   all     everything above
@@ -23,7 +24,8 @@ pkgs_vm="qemu-system-x86 busybox-static cpio kmod"
 pkgs_report="perl libtap-formatter-junit-perl"
 pkgs_valgrind="valgrind"
 pkgs_intree="rsync"
-pkgs_check="python3 perl git $pkgs_report $pkgs_valgrind $pkgs_intree"
+pkgs_lava="lava-dispatcher"
+pkgs_check="python3 perl git $pkgs_report $pkgs_valgrind $pkgs_intree $pkgs_lava"
 
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
@@ -36,9 +38,9 @@ for profile in "${@:-build}"; do
 	valgrind) want+=" $pkgs_valgrind" ;;
 	intree) want+=" $pkgs_intree" ;;
 	check) want+=" $pkgs_check" ;;
-	lava) want+=" lava-dispatcher" ;; # make lava: Debian's lava-run
+	lava) want+=" $pkgs_lava" ;;
 	all) want+=" $pkgs_build $pkgs_vm $pkgs_check" ;;
-	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, check, all)" >&2; exit 2 ;;
+	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, lava, check, all)" >&2; exit 2 ;;
 	esac
 done
 if [ $list -eq 1 ]; then

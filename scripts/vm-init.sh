@@ -21,6 +21,19 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+# kselftest's run_kselftest.sh (tests/test_intree.sh runs it here when the
+# host has no /dev/kvm) writes to /dev/stdout, which devtmpfs lacks, and
+# calls coreutils' timeout --foreground, which busybox's lacks (and busybox
+# exits 143, not 124, on expiry).
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+rm -f /usr/bin/timeout
+printf '%s\n' '#!/bin/sh' '[ "$1" = --foreground ] && shift' \
+	'busybox timeout "$@"' 'rc=$?' '[ $rc -eq 143 ] && exit 124' 'exit $rc' \
+	>/usr/bin/timeout
+chmod 755 /usr/bin/timeout
 
 # Raw mode: no "\n" -> "\r\n" translation, no echo of anything the host sends.
 exec 3<>/dev/ttyS1
