@@ -204,6 +204,15 @@ static bool row_ok(struct __test_metadata *_metadata, struct kps_pvm *p,
 
 	if (!kps_ioctl_supported(p->vm, io, &why))
 		SKIP(return false, "%s", why);
+	/*
+	 * Without nested ops every VM refuses nested state (6.12
+	 * x86.c:5742-5744, default_vm_state_test checks that), so whether a
+	 * protected vCPU's nested state is blocked cannot be seen here.
+	 */
+	if ((io == KPS_IO(get_nested_state) || io == KPS_IO(set_nested_state)) &&
+	    kps_kvm_cap(KVM_CAP_NESTED_STATE) <= 0)
+		SKIP(return false,
+		     "KVM_CAP_NESTED_STATE=0: this KVM has no nested ops (a vendor module without nested virtualization), so blocking cannot be observed");
 	return true;
 }
 
