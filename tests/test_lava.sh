@@ -135,14 +135,12 @@ if [ -s "$tmp/lava/results.yaml" ] && [ -s "$tmp/lava/suite.ktap" ]; then
 	# Cases the skipfile leaves alone: a pass and a skip.
 	p=$(grep -m1 -E '^ok [0-9]+ default_vm_state_test\.[^ ]*$' "$k" | awk '{ print $3 }')
 	s=$(grep -m1 -E '^ok [0-9]+ vm_types_test\.[^ ]* # SKIP ' "$k" | awk '{ print $3 }')
-	pe=$(t_re_escape "$p")
-	se=$(t_re_escape "$s")
-	sed -E "s/^ok ([0-9]+ $pe)\$/not ok \\1/" "$k" >"$tmp/k1"
-	t_match "compare: a flipped verdict is a difference ($p)" "DIFFERENCE: $pe: KTAP fail, LAVA pass" "$(cmp "$tmp/k1")"
-	sed -E "s/^(ok [0-9]+ $se # SKIP ).*/\\1another reason/" "$k" >"$tmp/k2"
-	t_match "compare: another SKIP reason is a difference ($s)" "DIFFERENCE: $se: KTAP skip # SKIP another reason" "$(cmp "$tmp/k2")"
-	grep -v -E "^ok [0-9]+ $pe\$" "$k" >"$tmp/k3"
-	t_match "compare: a case only in LAVA is a difference" "DIFFERENCE: $pe: in LAVA, not in the KTAP" "$(cmp "$tmp/k3")"
+	sed -E "s/^ok ([0-9]+ $(t_re_escape "$p"))\$/not ok \\1/" "$k" >"$tmp/k1"
+	t_match "compare: a flipped verdict is a difference ($p)" "DIFFERENCE: $(t_re_escape "$p"): KTAP fail, LAVA pass" "$(cmp "$tmp/k1")"
+	sed -E "s/^(ok [0-9]+ $(t_re_escape "$s") # SKIP ).*/\\1another reason/" "$k" >"$tmp/k2"
+	t_match "compare: another SKIP reason is a difference ($s)" "DIFFERENCE: $(t_re_escape "$s"): KTAP skip # SKIP another reason" "$(cmp "$tmp/k2")"
+	grep -v -E "^ok [0-9]+ $(t_re_escape "$p")\$" "$k" >"$tmp/k3"
+	t_match "compare: a case only in LAVA is a difference" "DIFFERENCE: $(t_re_escape "$p"): in LAVA, not in the KTAP" "$(cmp "$tmp/k3")"
 else
 	t_result 1 "compare: the job left results.yaml and suite.ktap"
 fi
