@@ -6,6 +6,7 @@
 #   vm     boot the VM substrate (qemu TCG, busybox initramfs, modules)
 #   check  the project's own tests (kunit.py parser, checkpatch, JUnit,
 #          valgrind)
+#   swpsp  build the software-PSP kernel (scripts/swpsp-kernel.sh)
 #   all    everything above
 # Needs root (apt-get) only when something is missing.
 set -euo pipefail
@@ -14,6 +15,7 @@ set -euo pipefail
 pkgs_build="gcc make libc6-dev flex bison bc xz-utils"
 pkgs_vm="qemu-system-x86 busybox-static cpio kmod"
 pkgs_check="python3 perl libtap-formatter-junit-perl valgrind"
+pkgs_swpsp="ccache libelf-dev libssl-dev git"
 
 want=""
 for profile in "${@:-build}"; do
@@ -21,8 +23,9 @@ for profile in "${@:-build}"; do
 	build) want+=" $pkgs_build" ;;
 	vm) want+=" $pkgs_vm" ;;
 	check) want+=" $pkgs_check" ;;
+	swpsp) want+=" $pkgs_swpsp" ;;
 	all) want+=" $pkgs_build $pkgs_vm $pkgs_check" ;;
-	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, check, all)" >&2; exit 2 ;;
+	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, check, swpsp, all)" >&2; exit 2 ;;
 	esac
 done
 
