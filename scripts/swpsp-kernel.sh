@@ -21,6 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 suite=$(dirname "$here")
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 me=swpsp-kernel.sh
 
@@ -36,7 +37,9 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || bad "--src needs a directory"
 		src=$2; shift ;;
 	--jobs)
-		[ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || bad "--jobs needs a positive number"
+		if [ $# -lt 2 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
+			bad "--jobs needs a positive number"
+		fi
 		jobs=$2; shift ;;
 	--print-image) print_only=1 ;;
 	--force) force=1 ;;
@@ -49,8 +52,9 @@ done
 if [ -z "$src" ]; then
 	src=$KPS_CACHE/src/$KPS_SOURCE_PKG-$KPS_SOURCE_VERSION/$KPS_SOURCE_PKG
 fi
-[ -f "$src/Makefile" ] && [ -f "$src/arch/x86/kvm/svm/sev.c" ] ||
+if [ ! -f "$src/Makefile" ] || [ ! -f "$src/arch/x86/kvm/svm/sev.c" ]; then
 	bad "no kernel tree at $src (run scripts/ksrc.sh first, or give --src TREE)"
+fi
 
 series_dir=$suite/kernel/swpsp
 fragment=$series_dir/swpsp.config
@@ -72,8 +76,8 @@ if [ $check -eq 1 ]; then
 	[ ${#patches[@]} -gt 0 ] || bad "no patches in $series_dir"
 	rc=0
 	for p in "${patches[@]}"; do
-		out=$(cd "$src" && perl scripts/checkpatch.pl --strict -q "$p") || rc=1
-		[ -z "$out" ] || { echo "$(basename "$p"):"; echo "$out"; }
+		msg=$(cd "$src" && perl scripts/checkpatch.pl --strict -q "$p") || rc=1
+		[ -z "$msg" ] || { echo "$(basename "$p"):"; echo "$msg"; }
 	done
 	[ $rc -eq 0 ] && kps_log "checkpatch --strict: ${#patches[@]} patches clean"
 	exit $rc
@@ -121,6 +125,7 @@ for p in "${patches[@]}"; do
 	}
 done
 previous=$(cat "$applied" 2>/dev/null || true)
+# shellcheck disable=SC2086 # word lists of paths without blanks
 for f in $(printf '%s\n' $previous $touched | sort -u); do
 	if [ -e "$stage/$f" ]; then
 		new=$stage/$f
@@ -132,11 +137,12 @@ for f in $(printf '%s\n' $previous $touched | sort -u); do
 	fi
 	cmp -s "$new" "$tree/$f" || { mkdir -p "$tree/$(dirname "$f")"; cp "$new" "$tree/$f"; }
 done
-printf '%s\n' $touched >"$applied"
+printf '%s\n' "$touched" >"$applied"
 rm -rf "$stage" "$work/apply.err"
 
-# 3. The config: defconfig + kvm_guest.config + the fragment, rewritten only
-#    when it changes (a rewritten .config would rebuild everything).
+# 3. The config: defconfig + kvm_guest.config + the fragment.  Kconfig only
+#    touches the symbols whose value changed, so regenerating an unchanged
+#    config rebuilds nothing.
 cc="ccache gcc"
 export CCACHE_DIR=$work/ccache
 export KBUILD_BUILD_TIMESTAMP="2025-01-01 00:00:00 UTC" KBUILD_BUILD_USER=kps KBUILD_BUILD_HOST=swpsp
@@ -151,7 +157,7 @@ rm -f "$tree/arch/x86/configs/swpsp.config"
 missing=$(grep -E '^(CONFIG_|# CONFIG_)' "$fragment" | while read -r l; do
 	grep -qxF "$l" "$out/.config" || echo "$l"
 done)
-[ -z "$missing" ] || kps_die "config fragment lines lost (unmet dependencies?): $(echo $missing)"
+[ -z "$missing" ] || kps_die "config fragment lines lost (unmet dependencies?): ${missing//$'\n'/ }"
 
 # 4. The build.
 kps_log "building bzImage in $out (make -j$jobs, ccache)"
