@@ -8,6 +8,7 @@
 #   valgrind  make valgrind
 #   intree  the suite inside a kernel tree (kselftest's install uses rsync)
 #   lava    make lava (Debian's lava-run)
+#   swpsp   build the software-PSP kernel (scripts/swpsp-kernel.sh)
 #   check   the project's own tests: all of the above, plus the kunit.py
 #           parser (python3), checkpatch and the patch series (perl, git)
 #   all     everything above
@@ -26,6 +27,7 @@ pkgs_valgrind="valgrind"
 pkgs_intree="rsync"
 pkgs_lava="lava-dispatcher"
 pkgs_check="python3 perl git $pkgs_report $pkgs_valgrind $pkgs_intree $pkgs_lava"
+pkgs_swpsp="ccache libelf-dev libssl-dev git"
 
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
@@ -39,8 +41,9 @@ for profile in "${@:-build}"; do
 	intree) want+=" $pkgs_intree" ;;
 	check) want+=" $pkgs_check" ;;
 	lava) want+=" $pkgs_lava" ;;
-	all) want+=" $pkgs_build $pkgs_vm $pkgs_check" ;;
-	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, lava, check, all)" >&2; exit 2 ;;
+	swpsp) want+=" $pkgs_swpsp" ;;
+	all) want+=" $pkgs_build $pkgs_vm $pkgs_check $pkgs_swpsp" ;;
+	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, lava, swpsp, check, all)" >&2; exit 2 ;;
 	esac
 done
 if [ $list -eq 1 ]; then
