@@ -97,6 +97,7 @@ MODEL_MUTANT(set_tsc_khz_dropped, "KVM_SET_TSC_KHZ on a default VM returns 0 and
 MODEL_MUTANT(set_guest_debug_dropped,
 	     "KVM_SET_GUEST_DEBUG on a default VM returns 0 and changes nothing")
 MODEL_MUTANT(get_regs_overrun, "KVM_GET_REGS writes 8 bytes past struct kvm_regs")
+MODEL_MUTANT(get_msrs_overrun, "KVM_GET_MSRS writes one entry past the caller's nmsrs entries")
 MODEL_MUTANT(interrupt_dropped, "KVM_INTERRUPT on a default VM returns 0 and queues nothing")
 MODEL_MUTANT(interrupt_irq_unchecked, "KVM_INTERRUPT with irq >= 256 returns 0 on SEV VMs")
 MODEL_MUTANT(smi_blocked, "KVM_SMI fails EINVAL on protected vCPUs")

@@ -890,6 +890,17 @@ long vcpu_ioctl(struct mvcpu *v, int fd, unsigned long req, unsigned long arg)
 		r = msrs_ioctl(v, fd, req, arg);
 		if (MUTANT(msr_set_count_short) && req == KVM_SET_MSRS && r > 0)
 			r--;
+		if (MUTANT(get_msrs_overrun) && req == KVM_GET_MSRS && r >= 0) {
+			struct kvm_msrs hdr;
+			static const struct kvm_msr_entry junk = {
+				.index = 0x5a5a5a5a, .data = 0x5a5a5a5a5a5a5a5aull,
+			};
+
+			/* one entry past the array KVM owns */
+			if (!copy_from_user(&hdr, (void *)arg, sizeof(hdr)))
+				copy_to_user((char *)arg + sizeof(hdr) +
+					     hdr.nmsrs * sizeof(junk), &junk, sizeof(junk));
+		}
 		return r;
 
 	case KVM_SET_GUEST_DEBUG: {

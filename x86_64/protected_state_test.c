@@ -250,9 +250,10 @@ static void check_msr_list(struct __test_metadata *_metadata,
 {
 	const char *name = get ? "KVM_GET_MSRS" : "KVM_SET_MSRS";
 	struct kvm_vcpu *vcpu = p->vcpus[idx];
+	/* exactly n entries, so a write past them lands in the guard */
 	size_t size = sizeof(struct kvm_msrs) +
-		      KPS_MSRS_MAX * sizeof(struct kvm_msr_entry);
-	struct kvm_msrs *m = buf_alloc(_metadata, size);
+		      n * sizeof(struct kvm_msr_entry);
+	struct kvm_msrs *m = buf_alloc(_metadata, size + KPS_GUARD_LEN);
 	struct kvm_msrs *ref = buf_alloc(_metadata, size);
 	bool ps = kps_pvm_has_protected_state(p);
 	struct kps_expect e = {
@@ -284,12 +285,18 @@ static void check_msr_list(struct __test_metadata *_metadata,
 		m->entries[i].data = read_msr(vcpu, list[i], &val) == 1 ? val : 0;
 	}
 	memcpy(ref, m, size);
+	kps_guard_fill(m, size);
 
 	errno = 0;
 	r = ioctl(vcpu->fd, get ? KVM_GET_MSRS : KVM_SET_MSRS, m);
 	err = errno;
 	row_msg(msg, p, idx, phase, name, &e, stop, r, err,
 		kps_memdiff(m, ref, size));
+	/* the array is written back in place, never past its entries */
+	ASSERT_EQ(-1, kps_guard_check(m, size)) {
+		TH_LOG("%s: written past the %zu-byte argument at offset %zd",
+		       msg, size, kps_guard_check(m, size));
+	}
 	/* spec 6 item 3: a short positive count, never -EINVAL */
 	ASSERT_EQ((int)stop, r) {
 		TH_LOG("%s", msg);
