@@ -23,7 +23,12 @@ Usage: $(basename "$0") [options]
   --host | --vm        force the substrate (default: host if /dev/kvm can
                        create a VM, else the VM substrate)
   --kernel VERSION     Debian linux-image the VM substrate boots
-                       (default $KPS_IMAGE_VERSION)
+                       (default $KPS_IMAGE_VERSION), or $KPS_SWPSP_VERSION: the
+                       pinned tree with the software Secure Processor
+                       (kernel/swpsp/; built if absent, booted with
+                       tsc_early_khz= of the host's TSC, default --expect
+                       kernel/swpsp/expect-6.12.117.txt)
+  --append PARAMS      more kernel parameters for the VM substrate's kernel
   --kernel-image PATH  boot this bzImage on the VM substrate (implies --vm);
                        KVM built in, or its modules from --modules
   --modules DIR        lib/modules/<version> of --kernel-image's modules
@@ -57,6 +62,7 @@ selects=() preloads=() mutants=()
 vtype="" timeout=600 substrate="" kernel=$KPS_IMAGE_VERSION
 list=0 model=0 verbose=0 upstream=0 list_mutants=0 print_substrate=0
 expect="" junit="" report="" kernel_image="" modules="" kernel_set=0
+append="" swpsp=0
 argv="$*"
 
 need_arg() {
@@ -85,6 +91,10 @@ while [ $# -gt 0 ]; do
 		need_arg "$@"
 		[ -f "$2" ] || bad "--kernel-image: no such file '$2'"
 		kernel_image=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
+	--append)
+		need_arg "$@"
+		[[ $2 != *[$'\n\r']* ]] || bad "--append: kernel parameters with a line break"
+		append+="${append:+ }$2"; shift ;;
 	--modules)
 		need_arg "$@"
 		[ -d "$2" ] || bad "--modules: no such directory '$2' (give lib/modules/<version>)"
@@ -115,7 +125,7 @@ while [ $# -gt 0 ]; do
 	--print-substrate) print_substrate=1 ;;
 	-v) verbose=1 ;;
 	-h | --help) usage; exit 0 ;;
-	*) bad "unknown option '$1' (accepted: --list -t --type --timeout --host --vm --kernel --kernel-image --modules --expect --junit --report --model --preload --mutant --list-mutants --with-upstream --print-substrate -v -h)" ;;
+	*) bad "unknown option '$1' (accepted: --list -t --type --timeout --host --vm --kernel --kernel-image --append --modules --expect --junit --report --model --preload --mutant --list-mutants --with-upstream --print-substrate -v -h)" ;;
 	esac
 	shift
 done
@@ -126,9 +136,14 @@ if [ -n "$kernel_image" ]; then
 elif [ -n "$modules" ]; then
 	bad "--modules needs --kernel-image"
 fi
+if [ $kernel_set -eq 1 ] && [ "$kernel" = "$KPS_SWPSP_VERSION" ]; then
+	[ "$substrate" != host ] || bad "--kernel $kernel boots on the VM substrate; it excludes --host"
+	substrate=vm swpsp=1
+fi
+[ -z "$append" ] || [ "$substrate" != host ] || bad "--append passes kernel parameters to the VM substrate; it excludes --host"
 # A Debian kernel neither cached nor offered by apt: one line, before any
 # build or boot.
-if [ $kernel_set -eq 1 ]; then
+if [ $kernel_set -eq 1 ] && [ $swpsp -eq 0 ]; then
 	msg=$("$SUITE/scripts/vm.sh" --check-kernel "$kernel" 2>&1) || bad "${msg#vm.sh: error: }"
 fi
 
@@ -149,6 +164,33 @@ if ! make -C "$SUITE" -j"$(nproc)" KPS_STANDALONE=1 all >"$buildlog" 2>&1; then
 fi
 tree=$(cat "$SUITE/build/.tree")
 B=$SUITE/build
+
+# The software Secure Processor kernel: built into the cache if absent or
+# stale (one line here; cold about 15 min, kernel/swpsp/README.md), booted
+# as a bzImage with KVM built in, no modules.
+if [ $swpsp -eq 1 ] && [ $print_substrate -eq 0 ] && [ $list_mutants -eq 0 ]; then
+	"$SUITE/scripts/swpsp-kernel.sh" --up-to-date ||
+		echo "# $(basename "$0"): building $KPS_SWPSP_VERSION (scripts/swpsp-kernel.sh; cold about 15 min)" >&2
+	if ! kernel_image=$("$SUITE/scripts/swpsp-kernel.sh" --print-image 2>"$buildlog") ||
+		[ ! -f "$kernel_image" ]; then
+		tail -n 20 "$buildlog" >&2
+		echo "$(basename "$0"): error: cannot build $KPS_SWPSP_VERSION (see above)" >&2
+		exit 1
+	fi
+	# KVM built in takes its TSC rate from the early calibration, which
+	# TCG's clock skews: KVM_SET_TSC_KHZ of that rate then fails against
+	# the refined one (x86.c:9146-9147, kernel/swpsp/README.md item 4).
+	# The guest's TSC is the host's (TCG reads it), so the rate measured
+	# here is the one the guest refines to.
+	if [[ " $append" != *" tsc_early_khz="* ]]; then
+		khz=$("$B/tools/kvm_env" --tsc-khz) && [[ $khz =~ ^[1-9][0-9]*$ ]] || {
+			echo "$(basename "$0"): error: cannot measure the host's TSC rate for tsc_early_khz= (give --append tsc_early_khz=KHZ)" >&2
+			exit 1
+		}
+		append+="${append:+ }tsc_early_khz=$khz"
+	fi
+	[ -n "$expect" ] || expect=$SUITE/kernel/swpsp/expect-6.12.117.txt
+fi
 
 if [ $model -eq 1 ] || [ $list_mutants -eq 1 ]; then
 	[ -f "$B/$MODEL_SO" ] || { echo "$(basename "$0"): error: $B/$MODEL_SO was not built" >&2; exit 1; }
@@ -297,6 +339,7 @@ run_vm() {
 	else
 		kargs=(--kernel "$kernel")
 	fi
+	[ -n "$append" ] && kargs+=(--append "$append")
 	# The fuzzer's seed and iterations reach the guest too (replay).
 	local envs=() v
 	# The model's knobs (model/README.md) reach the guest as on the host.
@@ -318,6 +361,10 @@ else
 		klabel="kernel image $kernel_image${modules:+ with modules $modules}"
 		kshort=$klabel
 	fi
+	if [ $swpsp -eq 1 ]; then
+		klabel="$KPS_SWPSP_VERSION ($kernel_image)" kshort=$KPS_SWPSP_VERSION
+	fi
+	[ -n "$append" ] && kshort+=", kernel parameters $append"
 	banner+=$'\n'"# substrate: vm ($kshort under qemu TCG)${reason:+; $reason}"
 	# Made here, not in run_vm's subshell, so that cleanup() removes it.
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/kps-stage.XXXXXX")

@@ -7,6 +7,9 @@
 KPS_SOURCE_PKG=linux-source-6.12
 KPS_SOURCE_VERSION=6.12.117-1~deb12u1
 KPS_IMAGE_VERSION=6.12.117+deb12
+# The pinned tree with the software Secure Processor (kernel/swpsp/, built
+# by scripts/swpsp-kernel.sh): --kernel names it like a Debian version.
+KPS_SWPSP_VERSION=6.12.117+swpsp
 
 KPS_CACHE=${KPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-protected-state}
 

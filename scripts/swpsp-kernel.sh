@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # swpsp-kernel.sh [--src TREE] [--jobs N] [--print-image] [--force] [--check]
+#                  [--up-to-date]
 #
 # Build the "6.12.117+swpsp" kernel: the pinned Debian linux-source tree,
 # copied into the cache (the fetched tree is never modified), with the
@@ -17,7 +18,8 @@
 # changed. Compiles go through ccache (Debian's ccache), under nice -n 10.
 #
 # --check runs the tree's checkpatch.pl --strict over the series and exits
-# (status 1 on any finding); nothing is built.
+# (status 1 on any finding); nothing is built. --up-to-date exits 0 if the
+# bzImage is there and current, 1 if a run would build (nothing printed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 suite=$(dirname "$here")
@@ -30,7 +32,7 @@ bad() {
 	exit 2
 }
 
-src="" jobs=$(nproc) print_only=0 force=0 check=0
+src="" jobs=$(nproc) print_only=0 force=0 check=0 up_to_date=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--src)
@@ -44,7 +46,8 @@ while [ $# -gt 0 ]; do
 	--print-image) print_only=1 ;;
 	--force) force=1 ;;
 	--check) check=1 ;;
-	*) bad "unknown option '$1' (accepted: --src --jobs --print-image --force --check)" ;;
+	--up-to-date) up_to_date=1 ;;
+	*) bad "unknown option '$1' (accepted: --src --jobs --print-image --force --check --up-to-date)" ;;
 	esac
 	shift
 done
@@ -84,6 +87,10 @@ if [ $check -eq 1 ]; then
 fi
 
 want=$(cat "${patches[@]}" "$fragment" "$0" | sha256sum | cut -d' ' -f1)
+if [ $up_to_date -eq 1 ]; then
+	[ -f "$image" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]
+	exit
+fi
 if [ $force -eq 0 ] && [ -f "$image" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 	[ $print_only -eq 1 ] || kps_log "swpsp kernel up to date (0 s)"
 	echo "$image"

@@ -7,6 +7,7 @@
 #
 #   vm.sh [--kernel VERSION] [--kernel-image BZIMAGE [--modules DIR]]
 #         [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]...
+#         [--append PARAMS]
 #         PAYLOAD_DIR -- COMMAND [ARGS...]
 #
 # The kernel package is fetched with apt-get download into
@@ -25,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 
-USAGE="usage: vm.sh [--kernel VERSION] [--kernel-image BZIMAGE [--modules DIR]] [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]... PAYLOAD_DIR -- COMMAND [ARGS...]"
+USAGE="usage: vm.sh [--kernel VERSION] [--kernel-image BZIMAGE [--modules DIR]] [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]... [--append PARAMS] PAYLOAD_DIR -- COMMAND [ARGS...]"
 # Bump when the base initramfs layout changes, so cached bases are rebuilt.
 BASE_RECIPE=1
 CMDLINE="console=ttyS0 quiet panic=-1 tsc=reliable"
@@ -272,7 +273,10 @@ build_payload() {
 		cp -L "$(dirname "$libc")/libgcc_s.so.1" "$stage$(dirname "$libc")/"
 	fi
 	{
-		for f in "${envs[@]}"; do
+		# Kernel parameters after the substrate's own (a later one wins).
+[[ $append != *[$'\n\r']* ]] || usage_error "--append '$append' has a line break"
+CMDLINE+=${append:+ $append}
+for f in "${envs[@]}"; do
 			echo "export ${f%%=*}=$(shq "${f#*=}")"
 		done
 		printf 'set --'
@@ -303,6 +307,7 @@ kernel_image=
 modules=
 timeout_s=600
 envs=()
+append=
 # vm.sh --check-kernel VERSION: exit 0 if VERSION is cached or apt offers
 # it, else one line and status 2 (the runner and matrix.sh ask before they
 # build or boot anything).
@@ -319,7 +324,7 @@ fi
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kernel | --kernel-image | --modules | --timeout | --console-log | --env)
+	--kernel | --kernel-image | --modules | --timeout | --console-log | --env | --append)
 		[ $# -ge 2 ] || usage_error "$1 needs a value"
 		case $1 in
 		--kernel) kernel=$2 ;;
@@ -328,6 +333,7 @@ while [ $# -gt 0 ]; do
 		--timeout) timeout_s=$2 ;;
 		--console-log) console_log=$2 ;;
 		--env) envs+=("$2") ;;
+		--append) append+="${append:+ }$2" ;;
 		esac
 		shift 2 ;;
 	--) usage_error "PAYLOAD_DIR missing before --" ;;
@@ -394,7 +400,7 @@ else
 	label="$kver (Debian $kernel)"
 fi
 qver=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')
-kps_log "vm: kernel $label, qemu ${qver:-?}, tcg single-thread, -cpu max -smp 2 -m 2G"
+kps_log "vm: kernel $label, qemu ${qver:-?}, tcg single-thread, -cpu max -smp 2 -m 2G${append:+, kernel parameters $append}"
 
 t0=$(now_us)
 build_payload "$tmp/payload.cpio.gz"

@@ -199,6 +199,10 @@ run "$img:$tmp" >/dev/null
 t_eq "run: a bzImage with modules" "--vm --kernel-image $img --modules $tmp" \
 	"$(sed -n 's/^# args: //p' "$tmp/out/bzImage.ktap")"
 
+run "$KPS_SWPSP_VERSION" -- --append swpsp_snp=off >/dev/null
+t_eq "run: the software SP kernel, no apt look-up" "--vm --kernel $KPS_SWPSP_VERSION --append swpsp_snp=off" \
+	"$(sed -n 's/^# args: //p' "$tmp/out/$KPS_SWPSP_VERSION.ktap")"
+
 rm -f "$tmp/out"/*
 run 6.1.0-56 6.1.0-99 >/dev/null
 t_eq "unknown version (apt): status 2" 2 "$?"

@@ -6,6 +6,9 @@
  *   kvm_env          print "# key: value" lines
  *   kvm_env --probe  exit 0 if a KVM_X86_DEFAULT_VM can be created, else
  *                    print why and exit 1 (no /dev/kvm) or 2 (other error)
+ *   kvm_env --tsc-khz  print the rate of this CPU's TSC in kHz, measured
+ *                    against CLOCK_MONOTONIC (the VM substrate's
+ *                    tsc_early_khz=)
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 #include <linux/kvm.h>
 #include <linux/psp-sev.h>
 
@@ -191,6 +195,50 @@ static void print_sev(void)
 	close(fd);
 }
 
+/*
+ * One (TSC, ns) pair: the clock read between two RDTSCs, the narrowest of
+ * a few tries so that a preemption in between does not skew it.
+ */
+static void tsc_sample(unsigned long long *tsc, unsigned long long *ns)
+{
+	unsigned long long a, b, best = ~0ULL;
+	struct timespec t;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		a = __rdtsc();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		b = __rdtsc();
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*ns = t.tv_sec * 1000000000ULL + t.tv_nsec;
+		}
+	}
+}
+
+/*
+ * QEMU's TCG reads the host's TSC for the guest's RDTSC, and its emulated
+ * timers (PIT, HPET, ACPI PM), which the guest calibrates against, follow
+ * the host's CLOCK_MONOTONIC: the rate of the one against the other is
+ * what the guest's refined calibration finds. 200 ms: a few ppm.
+ */
+static int tsc_khz(void)
+{
+	unsigned long long t0, t1, n0, n1;
+
+	tsc_sample(&t0, &n0);
+	usleep(200000);
+	tsc_sample(&t1, &n1);
+	if (t1 <= t0 || n1 <= n0) {
+		fprintf(stderr, "kvm_env: TSC did not advance (%llu -> %llu)\n",
+			t0, t1);
+		return 1;
+	}
+	printf("%.0f\n", (double)(t1 - t0) * 1e6 / (n1 - n0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char * const kvm_params[] = {
@@ -204,8 +252,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--probe"))
 		return probe();
+	if (argc > 1 && !strcmp(argv[1], "--tsc-khz"))
+		return tsc_khz();
 	if (argc > 1) {
-		fprintf(stderr, "kvm_env: unknown argument '%s' (accepted: --probe)\n",
+		fprintf(stderr, "kvm_env: unknown argument '%s' (accepted: --probe --tsc-khz)\n",
 			argv[1]);
 		return 2;
 	}
