@@ -16,7 +16,7 @@ BUILD ?= $(SUITE)/build
 # works. The suite's own goals, and KPS_STANDALONE=1 (run_kvmtests.sh sets
 # it), keep the standalone build below.
 KPS_OWN_GOALS := check check-self bench patches matrix intree-check help \
-	mutation mutation-targets only/% lava
+	mutation mutation-targets only/% lava differential
 KPS_IN_TREE := $(and $(wildcard $(SUITE)/../lib.mk),\
 	$(wildcard $(SUITE)/../kselftest_harness.h),$(wildcard $(SUITE)/../../../../Makefile))
 ifneq ($(KPS_IN_TREE),)
@@ -51,7 +51,7 @@ SUBMAKE = $(MAKE) --no-print-directory -C $(KVM_DIR) -f Makefile \
 	$(if $(KPS_IN_TREE),KPS_LIB_OBJS=)
 
 .PHONY: all clean help check check-self mutation mutation-targets bench
-.PHONY: patches intree-check valgrind matrix lava
+.PHONY: patches intree-check valgrind matrix lava differential
 
 all:
 	@mkdir -p $(BUILD)
@@ -99,6 +99,14 @@ matrix:
 		$(if $(filter-out 0,$(MATRIX_DIFF)),--diff) $(KERNELS) -- \
 		$(foreach f,$(MATRIX_FILTER),-t '$(f)') $(MATRIX_ARGS)
 
+# The suite on the software model and on the software Secure Processor
+# kernel (kernel/swpsp/), case by case: every difference must be a kernel
+# deviation in kernel/swpsp/expect-6.12.117.txt or a SKIP naming the
+# software SP (scripts/differential.sh). DIFFERENTIAL_FILTER: case globs.
+differential: all
+	@$(SUITE)/scripts/differential.sh --out $(BUILD)/differential -- \
+		$(foreach f,$(DIFFERENTIAL_FILTER),-t '$(f)')
+
 # Every test program under valgrind memcheck, on the bare host KVM and over
 # the model (tests/valgrind.sh; also part of make check).
 valgrind: all
@@ -122,5 +130,5 @@ lava:
 	@$(SUITE)/lava/lava.sh --out $(BUILD)/lava $(if $(LAVA_SKIPFILE),--skipfile $(LAVA_SKIPFILE))
 
 help:
-	@echo "make [all|clean|check|bench|patches|intree-check|matrix KERNELS=...]  (KSRC=/path/to/linux to pick a tree)"
+	@echo "make [all|clean|check|bench|patches|intree-check|matrix KERNELS=...|differential]  (KSRC=/path/to/linux to pick a tree)"
 endif
