@@ -31,6 +31,12 @@ enum kps_vendor {
 	KPS_VENDOR_PVM,		/* kvm_pvm */
 };
 
+/*
+ * A flag of the host CPU as the kernel reports it in /proc/cpuinfo
+ * ("v_spec_ctrl"): 1, 0, or -1 when there is no flags line.
+ */
+int kps_host_cpu_flag(const char *flag);
+
 /* The vendor module in /sys/module. */
 enum kps_vendor kps_kvm_vendor(void);
 

@@ -78,6 +78,28 @@ int kps_kconfig(const char *sym, const char **src)
 	return -1;
 }
 
+int kps_host_cpu_flag(const char *flag)
+{
+	char *line = NULL, *p;
+	size_t n = 0, len = strlen(flag);
+	int r = -1;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return -1;
+	while (r < 0 && getline(&line, &n, f) > 0) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		r = 0;
+		for (p = strchr(line, ':'); p && (p = strstr(p, flag)); p += len)
+			if (p[-1] == ' ' && (p[len] == ' ' || p[len] == '\n'))
+				r = 1;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
 enum kps_vendor kps_kvm_vendor(void)
 {
 	if (!access("/sys/module/kvm_amd", F_OK))

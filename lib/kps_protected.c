@@ -18,6 +18,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 
+#include "kps_host.h"
 #include "kps_protected.h"
 #include "kps_tdx.h"
 
@@ -635,7 +636,8 @@ void kps_expect_bad_pointer(const struct kps_pvm *p, unsigned int idx,
  * svm.c:88-120 (always = true), sev.c:4677-4678 (EFER, PAT), and
  * SPEC_CTRL from vCPU creation on a host with X86_FEATURE_V_SPEC_CTRL
  * (6.12 svm.c:1353-1354 init_vmcb()): Zen 3 and later, i.e. every host
- * that offers SEV-SNP (spec 3.1, 2026-12 correction).
+ * that offers SEV-SNP (spec 3.1, 2026-12 correction); kps_msr_blocked()
+ * asks /proc/cpuinfo for it.
  */
 const __u32 kps_msrs_passthrough[] = {
 	MSR_LSTAR, MSR_STAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_FS_BASE,
@@ -659,6 +661,12 @@ bool kps_msr_blocked(const struct kps_pvm *p, unsigned int idx, __u32 msr)
 	/* sev_es_prevent_msr_access(), svm.c:2901-2908 */
 	if (!kps_vcpu_protected(p, idx))
 		return false;
+	/*
+	 * SPEC_CTRL: write-intercepted until a guest write unless the host
+	 * has X86_FEATURE_V_SPEC_CTRL (svm.c:1353-1354, 3145).
+	 */
+	if (msr == MSR_IA32_SPEC_CTRL)
+		return kps_host_cpu_flag("v_spec_ctrl") == 1;
 	for (i = 0; i < kps_nr_msrs_passthrough; i++)
 		if (kps_msrs_passthrough[i] == msr)
 			return true;

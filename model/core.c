@@ -342,6 +342,56 @@ static int fake_file(const char *name, const char *content, int flags)
 }
 
 /*
+ * /proc/cpuinfo of the SNP-capable host the kvm_amd model presents: its
+ * "flags" lines gain v_spec_ctrl (X86_FEATURE_V_SPEC_CTRL, Zen 3 and later),
+ * the host feature that decides whether SPEC_CTRL passes through to a
+ * protected vCPU from its creation (6.12 svm.c:1353-1354 init_vmcb()).
+ */
+static int fake_cpuinfo(int flags)
+{
+	char *buf = NULL, *line = NULL;
+	size_t cap = 0, len = 0, n = 0;
+	ssize_t r;
+	FILE *f;
+	int fd;
+
+	fd = syscall(SYS_openat, AT_FDCWD, "/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "r");
+	if (!f) {
+		syscall(SYS_close, fd);
+		return -1;
+	}
+	while ((r = getline(&line, &n, f)) > 0) {
+		bool add = !strncmp(line, "flags", 5) && !strstr(line, " v_spec_ctrl");
+		size_t need = len + r + sizeof(" v_spec_ctrl");
+
+		if (need > cap) {
+			char *nb = realloc(buf, need * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap = need * 2;
+		}
+		memcpy(buf + len, line, r);
+		len += r;
+		if (add && len && buf[len - 1] == '\n') {
+			memcpy(buf + len - 1, " v_spec_ctrl\n", sizeof(" v_spec_ctrl\n"));
+			len += strlen(" v_spec_ctrl");
+		}
+	}
+	free(line);
+	fclose(f);
+	if (buf)
+		buf[len] = '\0';
+	fd = fake_file("cpuinfo", buf ? buf : "", flags);
+	free(buf);
+	return fd;
+}
+
+/*
  * Returns -2 when the path is not one the model provides, else the result
  * of opening the model's file (fd or -1 with errno).
  */
@@ -352,6 +402,8 @@ static int model_open(const char *path, int flags)
 
 	if (!path)
 		return -2;
+	if (!strcmp(path, "/proc/cpuinfo") && sev_snp_enabled && !model_intel)
+		return fake_cpuinfo(flags);
 	if (!strcmp(path, "/dev/sev")) {
 		/* The SEV firmware device exists iff kvm_amd.sev could be set. */
 		if (!sev_enabled) {

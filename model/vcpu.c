@@ -408,12 +408,13 @@ static bool msr_passthrough(struct mvcpu *v, u32 msr)
 	/*
 	 * 6.12 svm.c:1353-1354 init_vmcb(): with X86_FEATURE_V_SPEC_CTRL the
 	 * host stops intercepting SPEC_CTRL from vCPU creation on.  Every
-	 * SNP-capable host (Zen 3 and later) has it, and this model presents
-	 * one; without it SPEC_CTRL would pass through only after a guest
-	 * write (svm.c:3145).
+	 * SNP-capable host (Zen 3 and later) has it, and the model with SNP
+	 * presents one (v_spec_ctrl in /proc/cpuinfo, core.c); without it
+	 * SPEC_CTRL passes through only after a guest write (svm.c:3145).
+	 * The mutant keeps it intercepted on such a host.
 	 */
 	case 0x00000048:	/* MSR_IA32_SPEC_CTRL */
-		return !MUTANT(spec_ctrl_intercepted);
+		return sev_snp_enabled && !MUTANT(spec_ctrl_intercepted);
 	/* svm.c:1212-1225 init_vmcb_after_set_cpuid(): unless Intel-compatible */
 	case 0x00000175:	/* MSR_IA32_SYSENTER_ESP */
 	case 0x00000176:	/* MSR_IA32_SYSENTER_EIP */
