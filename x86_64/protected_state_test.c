@@ -716,6 +716,22 @@ FIXTURE_TEARDOWN(bad_pointer)
 }
 
 /*
+ * The setup of the legacy fixtures that start launched: legacy
+ * KVM_SEV_ES_INIT on a type-0 VM, payloads captured, LAUNCH_UPDATE_VMSA.
+ */
+static void setup_legacy_es_launched(struct __test_metadata *_metadata,
+				     struct kps_fdset *fds, struct kps_pvm *pvm,
+				     void **payloads, unsigned long type)
+{
+	kps_fdset_take(fds);
+	if (!kps_require_type(_metadata, type, true))
+		return;
+	setup_pvm(_metadata, pvm, type, true, 1, KPS_PHASE_BEFORE);
+	capture_payloads(_metadata, pvm, 0, payloads);
+	advance_pvm(_metadata, pvm, KPS_PHASE_AFTER);
+}
+
+/*
  * The same after legacy KVM_SEV_ES_INIT (spec 2.1): no row is blocked, so
  * every argument is copied and a bad pointer is -EFAULT everywhere.
  */
@@ -731,13 +747,8 @@ FIXTURE(legacy_es_bad_ptr) {
 
 FIXTURE_SETUP(legacy_es_bad_ptr)
 {
-	kps_fdset_take(&self->fds);
-	if (!kps_require_type(_metadata, variant->type, true))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, true, 1,
-		  KPS_PHASE_BEFORE);
-	capture_payloads(_metadata, &self->pvm, 0, self->payloads);
-	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+	setup_legacy_es_launched(_metadata, &self->fds, &self->pvm,
+				 self->payloads, variant->type);
 }
 
 FIXTURE_TEARDOWN(legacy_es_bad_ptr)
@@ -766,13 +777,8 @@ FIXTURE(legacy_es_after) {
 
 FIXTURE_SETUP(legacy_es_after)
 {
-	kps_fdset_take(&self->fds);
-	if (!kps_require_type(_metadata, variant->type, true))
-		return;
-	setup_pvm(_metadata, &self->pvm, variant->type, true, 1,
-		  KPS_PHASE_BEFORE);
-	capture_payloads(_metadata, &self->pvm, 0, self->payloads);
-	advance_pvm(_metadata, &self->pvm, KPS_PHASE_AFTER);
+	setup_legacy_es_launched(_metadata, &self->fds, &self->pvm,
+				 self->payloads, variant->type);
 }
 
 FIXTURE_TEARDOWN(legacy_es_after)
