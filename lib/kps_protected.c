@@ -665,8 +665,14 @@ bool kps_msr_blocked(const struct kps_pvm *p, unsigned int idx, __u32 msr)
 	 * SPEC_CTRL: write-intercepted until a guest write unless the host
 	 * has X86_FEATURE_V_SPEC_CTRL (svm.c:1353-1354, 3145).
 	 */
-	if (msr == MSR_IA32_SPEC_CTRL)
-		return kps_host_cpu_flag("v_spec_ctrl") == 1;
+	if (msr == MSR_IA32_SPEC_CTRL) {
+		/* a host flag: read /proc/cpuinfo once per process */
+		static int v_spec_ctrl = -2;
+
+		if (v_spec_ctrl == -2)
+			v_spec_ctrl = kps_host_cpu_flag("v_spec_ctrl");
+		return v_spec_ctrl == 1;
+	}
 	for (i = 0; i < kps_nr_msrs_passthrough; i++)
 		if (kps_msrs_passthrough[i] == msr)
 			return true;
