@@ -27,12 +27,11 @@ check_tree() {
 my $root = shift;
 my (%sec, @files);
 while (<STDIN>) { chomp; push @files, $_; }
-my $rules = "";
-if (open(my $r, "<", "$root/docs/rules.md")) {
-	$rules = do { local $/; <$r> };
-	close $r;
-} else {
+sub slurp { my $p = shift; return undef unless -f $p && -r $p; local @ARGV = ($p); local $/; return <>; }
+my $rules = slurp("$root/docs/rules.md");
+if (!defined $rules) {
 	print "NORULES docs/rules.md:0: missing\n";
+	$rules = "";
 }
 $sec{$1} = 1 while $rules =~ /^#{2,4}\s+(\d+(?:\.\d+)*)[.\s]/mg;
 
@@ -62,9 +61,8 @@ for my $f (@files) {
 	next if $f eq "tests/test_rules.sh";
 	my $p = "$root/$f";
 	next if -B $p;
-	open(my $h, "<", $p) or next;
-	my $t = do { local $/; <$h> };
-	close $h;
+	my $t = slurp($p);
+	next unless defined $t;
 	my %line;
 	for my $o (@outside) {
 		while ($t =~ /$o->[0]/g) {
@@ -106,7 +104,7 @@ for my $f (@files) {
 		(my $dir = $f) =~ s{[^/]*$}{};
 		while ($t =~ /\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g) {
 			my ($l, $off) = ($1, $-[1]);
-			my $link = $l;
+			my $shown = $l;
 			next if $l =~ m{^(?:[a-z]+:|#)};
 			$l =~ s/#.*//;
 			my @parts;
@@ -117,9 +115,9 @@ for my $f (@files) {
 			}
 			my $target = join("/", @parts);
 			if ($target =~ /\0/) {
-				printf "LINK %s:%d: %s leaves the repository\n", $f, lineno($t, $off), $link;
+				printf "LINK %s:%d: %s leaves the repository\n", $f, lineno($t, $off), $shown;
 			} elsif (!-e "$root/$target") {
-				printf "LINK %s:%d: %s does not exist\n", $f, lineno($t, $off), $link;
+				printf "LINK %s:%d: %s does not exist\n", $f, lineno($t, $off), $shown;
 			}
 		}
 	}
@@ -132,7 +130,7 @@ t_eq "docs/rules.md exists" "" "$(grep '^NORULES' <<<"$found")"
 t_eq "every cited section exists in docs/rules.md" "" "$(grep '^CITE' <<<"$found")"
 t_eq "every state-ioctl row's citation is in docs/rules.md" "" "$(grep '^ROW' <<<"$found")"
 t_eq "nothing refers to a file outside the repository" "" "$(grep '^OUTSIDE' <<<"$found")"
-t_eq "every relative markdown link resolves inside the repository" "" "$(grep '^LINK' <<<"$found")"
+t_eq "every relative markdown target resolves inside the repository" "" "$(grep '^LINK' <<<"$found")"
 
 # The checks catch what they are for: a copy with one mistake of each kind.
 if [ -z "$RULES_ROOT" ]; then
@@ -164,7 +162,7 @@ CITE README.md:1: \"§6.99\" names section 6.99, not in docs/rules.md" \
 		"OUTSIDE README.md:2: a path into ../shared
 OUTSIDE README.md:3: an absolute path of a machine" \
 		"$(grep '^OUTSIDE' <<<"$bad")"
-	t_eq "a bad copy: the broken links" \
+	t_eq "a bad copy: the broken targets" \
 		"LINK README.md:2: ../shared/notes/x.md leaves the repository
 LINK README.md:2: docs/gone.md does not exist" \
 		"$(grep '^LINK README' <<<"$bad")"
