@@ -3,8 +3,8 @@
  * kps_protected.c - protected-state VMs: availability, setup per type and
  * phase, expected results per catalog row.
  *
- * Spec references are to /work/shared/spec/protected-state.md; file:line
- * references are to the 6.12.117 tree.
+ * "spec N" references are to section N of docs/rules.md ("spec 6 item 1"
+ * is section 6.1); file:line references are to the 6.12.117 tree.
  */
 #include <errno.h>
 #include <fcntl.h>

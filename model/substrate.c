@@ -2,8 +2,10 @@
 /*
  * Repairs for the real KVM underneath, not part of the modelled kernel.
  *
- * On the PVM host (see /work/shared/notes/host-pvm-kvm.md, quirks Q1/Q6)
- * a guest XSAVE ends in KVM's instruction emulator and exits with
+ * On the PVM host (docs/kernels.md, "The PVM host's quirks": guest
+ * exceptions and some instructions go to KVM's emulator, and the guest may
+ * use XSAVE without CPUID advertising it) a guest XSAVE ends in KVM's
+ * instruction emulator and exits with
  * KVM_INTERNAL_ERROR_EMULATION.  On a real SVM host an SEV-ES guest runs
  * XSAVE natively (upstream's sev_smoke_test test_sync_vmsa does).  For a
  * modelled VM only, the model completes such an XSAVE from the vCPU's
