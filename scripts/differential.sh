@@ -11,7 +11,7 @@
 #   differential.sh [--out DIR] [-- RUNNER_ARGS...]
 #   differential.sh --compare MODEL_KTAP KERNEL_KTAP
 #
-# A difference is explained by a line of kernel/swpsp/expect-6.12.117.txt
+# A difference is explained by a line of expect/6.12.117.txt
 # (the kernel deviates; the reason cites file:line) or by a kernel SKIP
 # naming the software Secure Processor (an encrypted guest cannot run).
 # RUNNER_ARGS go to both runs (-t NAME, --type, --timeout). --compare runs
@@ -27,7 +27,7 @@ SUITE=$(dirname "$here")
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 RUNNER=$SUITE/run_kvmtests.sh
-EXPECT=$SUITE/kernel/swpsp/expect-6.12.117.txt
+EXPECT=$SUITE/expect/6.12.117.txt
 LM=model LK=$KPS_SWPSP_VERSION
 
 bad() {

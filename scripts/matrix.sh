@@ -10,7 +10,8 @@
 #   matrix.sh [--compact] [--diff] --from [LABEL=]KTAP...
 #
 # KERNEL is a Debian kernel version (6.12.117+deb12, 6.1.0-56: --kernel),
-# 6.12.117+swpsp (the software Secure Processor kernel, kernel/swpsp/) or
+# 6.12.117+swpsp (the software Secure Processor kernel, kernel/swpsp/),
+# 6.12.117+swpsp+fixes (the same with the KVM fixes of kernel/fixes/) or
 # a bzImage path, IMAGE[:MODULES_DIR] (--kernel-image, --modules). Without
 # one: the pinned version, the newest other of its series and the newest of
 # the oldest series apt offers. RUNNER_ARGS go to every run (-t NAME,
@@ -64,7 +65,7 @@ default_kernels() {
 # A Debian kernel version that is neither in the cache nor known to apt
 # stops the matrix before any boot, as vm.sh would after the first ones.
 check_kernel() {
-	[ "$1" != "$KPS_SWPSP_VERSION" ] || return 0
+	[ "$1" != "$KPS_SWPSP_VERSION" ] && [ "$1" != "$KPS_SWPSP_FIXES_VERSION" ] || return 0
 	[[ $1 =~ ^[0-9]+\.[0-9]+\.[0-9]+(\+deb[0-9]+|-[0-9]+)$ ]] ||
 		bad "'$1' is neither a Debian kernel version (e.g. $KPS_IMAGE_VERSION or 6.1.0-56) nor a bzImage path"
 	local msg
