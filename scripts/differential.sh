@@ -87,6 +87,8 @@ t0=$SECONDS
 echo "# differential: [2/2] $LK: run_kvmtests.sh --kernel $KPS_SWPSP_VERSION --expect ${EXPECT#"$SUITE"/} ${rargs[*]}" >&2
 "$RUNNER" --kernel "$KPS_SWPSP_VERSION" --expect "$EXPECT" "${rargs[@]}" >"$fk" 2>"$fk.err" </dev/null
 rc=$?
+# The runner's status, for make check's tally of this run.
+echo "$rc" >"$fk.rc"
 echo "# differential: [2/2] $LK: $(tail -n1 "$fk") (exit status $rc) in $((SECONDS - t0)) s" >&2
 for f in "$fm" "$fk"; do
 	if [ -s "$f.err" ]; then
