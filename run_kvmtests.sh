@@ -351,7 +351,7 @@ run_vm() {
 	# The fuzzer's seed and iterations reach the guest too (replay).
 	local envs=() v
 	# The model's knobs (model/README.md) reach the guest as on the host.
-	for v in KPS_SEED KPS_FUZZ_ITERS MODEL_SEV MODEL_SEV_ES MODEL_SEV_SNP MODEL_TRACE MODEL_VENDOR; do
+	for v in KPS_SEED KPS_FUZZ_ITERS MODEL_SEV MODEL_SEV_ES MODEL_SEV_SNP MODEL_TRACE MODEL_VENDOR MODEL_MUTANT; do
 		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
 	done
 	"$SUITE/scripts/vm.sh" "${kargs[@]}" --timeout "$vmt" \

@@ -146,6 +146,7 @@ if [ $with_fixes -eq 1 ]; then
 		cp -a "$base_out" "$out"
 		rm -f "$stamp"
 		ln -sfn "$tree" "$out/source"
+		# shellcheck disable=SC2016 # perl's $ENV, not the shell's
 		grep -rlZF --include='*.cmd' --include='*.d' --include=Makefile \
 			-e "$base_tree" -e "$base_out" "$out" |
 			OLD_T=$base_tree NEW_T=$tree OLD_O=$base_out NEW_O=$out xargs -0 -r perl -pi -e \

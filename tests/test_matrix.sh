@@ -225,6 +225,10 @@ t_eq "run: a bzImage with modules" "--vm --kernel-image $img --modules $tmp" \
 run "$KPS_SWPSP_VERSION" -- --append swpsp_snp=off >/dev/null
 t_eq "run: the software SP kernel, no apt look-up" "--vm --kernel $KPS_SWPSP_VERSION --append swpsp_snp=off" \
 	"$(sed -n 's/^# args: //p' "$tmp/out/$KPS_SWPSP_VERSION.ktap")"
+run "$KPS_SWPSP_VERSION" "$KPS_SWPSP_FIXES_VERSION" -- --expect "$SUITE/expect/6.12.117.txt" >/dev/null
+t_eq "run: the software SP kernel with and without the fixes, one expectations file" \
+	"--vm --kernel $KPS_SWPSP_VERSION --expect $SUITE/expect/6.12.117.txt|--vm --kernel $KPS_SWPSP_FIXES_VERSION --expect $SUITE/expect/6.12.117.txt" \
+	"$(for k in "$KPS_SWPSP_VERSION" "$KPS_SWPSP_FIXES_VERSION"; do sed -n 's/^# args: //p' "$tmp/out/$k.ktap"; done | paste -sd'|')"
 
 rm -f "$tmp/out"/*
 run 6.1.0-56 6.1.0-99 >/dev/null
