@@ -131,7 +131,7 @@ t0=$(date +%s)
 if [ $with_fixes -eq 1 ]; then
 	jargs=(--src "$src" --jobs "$jobs")
 	[ $force -eq 0 ] || jargs+=(--force)
-	"$0" "${jargs[@]}" >/dev/null || kps_die "$KPS_SWPSP_VERSION, which $name starts from, did not build"
+	"$0" "${jargs[@]}" >/dev/null || kps_die "$KPS_SWPSP_VERSION did not build ($name starts from it)"
 	base_id=$(stat -c '%i %Y' "$base_tree/.swpsp-copied")
 	if [ "$(cat "$work/fixes/.base" 2>/dev/null)" != "$base_id" ] || [ ! -d "$tree" ]; then
 		kps_log "linking $base_tree to $tree"
