@@ -101,7 +101,7 @@ matrix:
 
 # The suite on the software model and on the software Secure Processor
 # kernel (kernel/swpsp/), case by case: every difference must be a kernel
-# deviation in kernel/swpsp/expect-6.12.117.txt or a SKIP naming the
+# deviation in expect/6.12.117.txt or a SKIP naming the
 # software SP (scripts/differential.sh). DIFFERENTIAL_FILTER: case globs.
 differential: all
 	@$(SUITE)/scripts/differential.sh --out $(BUILD)/differential -- \

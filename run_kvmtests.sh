@@ -27,7 +27,9 @@ Usage: $(basename "$0") [options]
                        pinned tree with the software Secure Processor
                        (kernel/swpsp/; built if absent, booted with
                        tsc_early_khz= of the host's TSC, default --expect
-                       kernel/swpsp/expect-6.12.117.txt)
+                       expect/6.12.117.txt), or $KPS_SWPSP_FIXES_VERSION:
+                       the same with the KVM fixes kernel/fixes/ (no
+                       default --expect)
   --append PARAMS      more kernel parameters for the VM substrate's kernel
   --kernel-image PATH  boot this bzImage on the VM substrate (implies --vm);
                        KVM built in, or its modules from --modules
@@ -62,7 +64,7 @@ selects=() preloads=() mutants=()
 vtype="" timeout=600 substrate="" kernel=$KPS_IMAGE_VERSION
 list=0 model=0 verbose=0 upstream=0 list_mutants=0 print_substrate=0
 expect="" junit="" report="" kernel_image="" modules="" kernel_set=0
-append="" swpsp=0
+append="" swpsp=0 swpsp_fixes=0
 argv="$*"
 
 need_arg() {
@@ -136,9 +138,10 @@ if [ -n "$kernel_image" ]; then
 elif [ -n "$modules" ]; then
 	bad "--modules needs --kernel-image"
 fi
-if [ $kernel_set -eq 1 ] && [ "$kernel" = "$KPS_SWPSP_VERSION" ]; then
+if [ $kernel_set -eq 1 ] && { [ "$kernel" = "$KPS_SWPSP_VERSION" ] || [ "$kernel" = "$KPS_SWPSP_FIXES_VERSION" ]; }; then
 	[ "$substrate" != host ] || bad "--kernel $kernel boots on the VM substrate; it excludes --host"
 	substrate=vm swpsp=1
+	[ "$kernel" = "$KPS_SWPSP_VERSION" ] || swpsp_fixes=1
 fi
 [ -z "$append" ] || [ "$substrate" != host ] || bad "--append passes kernel parameters to the VM substrate; it excludes --host"
 # A Debian kernel neither cached nor offered by apt: one line, before any
@@ -169,12 +172,14 @@ B=$SUITE/build
 # stale (one line here; cold about 15 min, kernel/swpsp/README.md), booted
 # as a bzImage with KVM built in, no modules.
 if [ $swpsp -eq 1 ] && [ $print_substrate -eq 0 ] && [ $list_mutants -eq 0 ]; then
-	"$SUITE/scripts/swpsp-kernel.sh" --up-to-date ||
-		echo "# $(basename "$0"): building $KPS_SWPSP_VERSION (scripts/swpsp-kernel.sh; cold about 15 min)" >&2
-	if ! kernel_image=$("$SUITE/scripts/swpsp-kernel.sh" --print-image 2>"$buildlog") ||
+	kopt=()
+	[ $swpsp_fixes -eq 0 ] || kopt=(--fixes)
+	"$SUITE/scripts/swpsp-kernel.sh" "${kopt[@]}" --up-to-date ||
+		echo "# $(basename "$0"): building $kernel (scripts/swpsp-kernel.sh${kopt:+ $kopt}; cold about 15 min)" >&2
+	if ! kernel_image=$("$SUITE/scripts/swpsp-kernel.sh" "${kopt[@]}" --print-image 2>"$buildlog") ||
 		[ ! -f "$kernel_image" ]; then
 		tail -n 20 "$buildlog" >&2
-		echo "$(basename "$0"): error: cannot build $KPS_SWPSP_VERSION (see above)" >&2
+		echo "$(basename "$0"): error: cannot build $kernel (see above)" >&2
 		exit 1
 	fi
 	# KVM built in takes its TSC rate from the early calibration, which
@@ -189,7 +194,10 @@ if [ $swpsp -eq 1 ] && [ $print_substrate -eq 0 ] && [ $list_mutants -eq 0 ]; th
 		}
 		append+="${append:+ }tsc_early_khz=$khz"
 	fi
-	[ -n "$expect" ] || expect=$SUITE/kernel/swpsp/expect-6.12.117.txt
+	# The fixed kernel has no listed deviation: --expect only if given.
+	if [ -z "$expect" ] && [ $swpsp_fixes -eq 0 ]; then
+		expect=$SUITE/expect/6.12.117.txt
+	fi
 fi
 
 if [ $model -eq 1 ] || [ $list_mutants -eq 1 ]; then
@@ -343,7 +351,7 @@ run_vm() {
 	# The fuzzer's seed and iterations reach the guest too (replay).
 	local envs=() v
 	# The model's knobs (model/README.md) reach the guest as on the host.
-	for v in KPS_SEED KPS_FUZZ_ITERS MODEL_SEV MODEL_SEV_ES MODEL_SEV_SNP MODEL_TRACE MODEL_VENDOR; do
+	for v in KPS_SEED KPS_FUZZ_ITERS MODEL_SEV MODEL_SEV_ES MODEL_SEV_SNP MODEL_TRACE MODEL_VENDOR MODEL_MUTANT; do
 		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
 	done
 	"$SUITE/scripts/vm.sh" "${kargs[@]}" --timeout "$vmt" \
@@ -362,7 +370,7 @@ else
 		kshort=$klabel
 	fi
 	if [ $swpsp -eq 1 ]; then
-		klabel="$KPS_SWPSP_VERSION ($kernel_image)" kshort=$KPS_SWPSP_VERSION
+		klabel="$kernel ($kernel_image)" kshort=$kernel
 	fi
 	[ -n "$append" ] && kshort+=", kernel parameters $append"
 	banner+=$'\n'"# substrate: vm ($kshort under qemu TCG)${reason:+; $reason}"

@@ -10,6 +10,9 @@ KPS_IMAGE_VERSION=6.12.117+deb12
 # The pinned tree with the software Secure Processor (kernel/swpsp/, built
 # by scripts/swpsp-kernel.sh): --kernel names it like a Debian version.
 KPS_SWPSP_VERSION=6.12.117+swpsp
+# The same with the KVM fixes kernel/fixes/*.patch on top
+# (scripts/swpsp-kernel.sh --fixes).
+KPS_SWPSP_FIXES_VERSION=$KPS_SWPSP_VERSION+fixes
 
 KPS_CACHE=${KPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-protected-state}
 

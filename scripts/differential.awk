@@ -7,7 +7,7 @@
 # A case whose verdicts differ (XFAIL counts as FAIL, XPASS as PASS) is
 # explained by
 #   - a kernel deviation: model PASS, kernel XFAIL, the expectation's reason
-#     citing the kernel source as file:line (expect-6.12.117.txt), or
+#     citing the kernel source as file:line (expect/6.12.117.txt), or
 #   - a kernel SKIP whose reason names the software Secure Processor (an
 #     encrypted guest cannot run on it);
 # a case of type 1 (sw_protected) that only the kernel runs (the Debian

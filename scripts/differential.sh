@@ -11,7 +11,7 @@
 #   differential.sh [--out DIR] [-- RUNNER_ARGS...]
 #   differential.sh --compare MODEL_KTAP KERNEL_KTAP
 #
-# A difference is explained by a line of kernel/swpsp/expect-6.12.117.txt
+# A difference is explained by a line of expect/6.12.117.txt
 # (the kernel deviates; the reason cites file:line) or by a kernel SKIP
 # naming the software Secure Processor (an encrypted guest cannot run).
 # RUNNER_ARGS go to both runs (-t NAME, --type, --timeout). --compare runs
@@ -27,7 +27,7 @@ SUITE=$(dirname "$here")
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 RUNNER=$SUITE/run_kvmtests.sh
-EXPECT=$SUITE/kernel/swpsp/expect-6.12.117.txt
+EXPECT=$SUITE/expect/6.12.117.txt
 LM=model LK=$KPS_SWPSP_VERSION
 
 bad() {
@@ -87,6 +87,8 @@ t0=$SECONDS
 echo "# differential: [2/2] $LK: run_kvmtests.sh --kernel $KPS_SWPSP_VERSION --expect ${EXPECT#"$SUITE"/} ${rargs[*]}" >&2
 "$RUNNER" --kernel "$KPS_SWPSP_VERSION" --expect "$EXPECT" "${rargs[@]}" >"$fk" 2>"$fk.err" </dev/null
 rc=$?
+# The runner's status, for make check's tally of this run.
+echo "$rc" >"$fk.rc"
 echo "# differential: [2/2] $LK: $(tail -n1 "$fk") (exit status $rc) in $((SECONDS - t0)) s" >&2
 for f in "$fm" "$fk"; do
 	if [ -s "$f.err" ]; then

@@ -10,7 +10,8 @@
 #   matrix.sh [--compact] [--diff] --from [LABEL=]KTAP...
 #
 # KERNEL is a Debian kernel version (6.12.117+deb12, 6.1.0-56: --kernel),
-# 6.12.117+swpsp (the software Secure Processor kernel, kernel/swpsp/) or
+# 6.12.117+swpsp (the software Secure Processor kernel, kernel/swpsp/),
+# 6.12.117+swpsp+fixes (the same with the KVM fixes of kernel/fixes/) or
 # a bzImage path, IMAGE[:MODULES_DIR] (--kernel-image, --modules). Without
 # one: the pinned version, the newest other of its series and the newest of
 # the oldest series apt offers. RUNNER_ARGS go to every run (-t NAME,
@@ -26,8 +27,13 @@
 # same cells into one "prefix.* (N)" row (the others stay below it);
 # --diff keeps only the rows whose cells differ across kernels.
 #
-# Exit status: 0, or 1 if a cell is FAIL or TIMEOUT; 2 on bad usage or an
-# unknown kernel version (one line naming the versions apt knows).
+# With --expect FILE among the RUNNER_ARGS a listed case that fails reads
+# XFAIL, one that passes XPASS: a stale expectation on that kernel, named
+# below the totals ("# KERNEL: N stale expectations ...", then one line per
+# case).
+#
+# Exit status: 0, or 1 if a cell is FAIL, TIMEOUT or XPASS; 2 on bad usage
+# or an unknown kernel version (one line naming the versions apt knows).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUITE=$(dirname "$here")
@@ -64,7 +70,7 @@ default_kernels() {
 # A Debian kernel version that is neither in the cache nor known to apt
 # stops the matrix before any boot, as vm.sh would after the first ones.
 check_kernel() {
-	[ "$1" != "$KPS_SWPSP_VERSION" ] || return 0
+	[ "$1" != "$KPS_SWPSP_VERSION" ] && [ "$1" != "$KPS_SWPSP_FIXES_VERSION" ] || return 0
 	[[ $1 =~ ^[0-9]+\.[0-9]+\.[0-9]+(\+deb[0-9]+|-[0-9]+)$ ]] ||
 		bad "'$1' is neither a Debian kernel version (e.g. $KPS_IMAGE_VERSION or 6.1.0-56) nor a bzImage path"
 	local msg
@@ -213,8 +219,10 @@ END {
 			if (c == "NA")
 				c = res[k, order[i]] = na
 			count[k, c]++
-			if (c == "FAIL" || c == "TIMEOUT")
+			if (c == "FAIL" || c == "TIMEOUT" || c == "XPASS")
 				failed = 1
+			if (c == "XPASS")
+				stale[k, ++nstale[k]] = order[i]
 		}
 
 	wname = length("case")
@@ -304,6 +312,13 @@ END {
 				ks = ks (ks != "" ? ", " : "") label[k] (rel[k] != "" ? " (" rel[k] ")" : "")
 		printf "# %s: too old for this libkvm, not run: %s; %s\n", na,
 			nareason != "" ? nareason : "KVM selftests now require KVM_SET_USER_MEMORY_REGION2 (introduced in v" minv ")", ks
+	}
+	for (k = 1; k <= nk; k++) {
+		if (nstale[k])
+			printf "# %s: %d stale expectation%s: listed as expected to fail, passed (XPASS)\n",
+				label[k], nstale[k], nstale[k] == 1 ? "" : "s"
+		for (i = 1; i <= nstale[k]; i++)
+			print "#   stale on " label[k] ": " stale[k, i]
 	}
 	for (k = 1; k <= nk; k++)
 		if (!ncase[k])

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # swpsp-kernel.sh [--src TREE] [--jobs N] [--print-image] [--force] [--check]
-#                  [--up-to-date]
+#                  [--up-to-date] [--fixes]
 #
 # Build the "6.12.117+swpsp" kernel: the pinned Debian linux-source tree,
 # copied into the cache (the fetched tree is never modified), with the
@@ -17,9 +17,19 @@
 # pristine tree and the new series is applied; make then rebuilds only what
 # changed. Compiles go through ccache (Debian's ccache), under nice -n 10.
 #
-# --check runs the tree's checkpatch.pl --strict over the series and exits
-# (status 1 on any finding); nothing is built. --up-to-date exits 0 if the
-# bzImage is there and current, 1 if a run would build (nothing printed).
+# --fixes builds "6.12.117+swpsp+fixes" instead: the same series with the
+# KVM fixes kernel/fixes/*.patch on top, in $KPS_CACHE/swpsp/fixes/. It
+# first brings the plain kernel up to date, then reuses it: the source tree
+# is a hard-link copy of the plain one (files the patches change are
+# written as new files, never through a link) and the build directory is
+# seeded from the plain one's objects, with the absolute source and object
+# paths in Kbuild's command files rewritten; make then compiles only what
+# the fixes change (sev.o) and relinks.
+#
+# --check runs the tree's checkpatch.pl --strict over the series and the
+# fixes and exits (status 1 on any finding); nothing is built. --up-to-date
+# exits 0 if the bzImage is there and current, 1 if a run would build
+# (nothing printed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 suite=$(dirname "$here")
@@ -32,7 +42,7 @@ bad() {
 	exit 2
 }
 
-src="" jobs=$(nproc) print_only=0 force=0 check=0 up_to_date=0
+src="" jobs=$(nproc) print_only=0 force=0 check=0 up_to_date=0 with_fixes=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--src)
@@ -47,7 +57,8 @@ while [ $# -gt 0 ]; do
 	--force) force=1 ;;
 	--check) check=1 ;;
 	--up-to-date) up_to_date=1 ;;
-	*) bad "unknown option '$1' (accepted: --src --jobs --print-image --force --check --up-to-date)" ;;
+	--fixes) with_fixes=1 ;;
+	*) bad "unknown option '$1' (accepted: --src --jobs --print-image --force --check --up-to-date --fixes)" ;;
 	esac
 	shift
 done
@@ -60,31 +71,43 @@ if [ ! -f "$src/Makefile" ] || [ ! -f "$src/arch/x86/kvm/svm/sev.c" ]; then
 fi
 
 series_dir=$suite/kernel/swpsp
+fixes_dir=$suite/kernel/fixes
 fragment=$series_dir/swpsp.config
 [ -f "$fragment" ] || bad "missing config fragment $fragment"
 
 work=$KPS_CACHE/swpsp
 tree=$work/linux
 out=$work/build
-image=$out/arch/x86/boot/bzImage
-stamp=$out/.swpsp-stamp
-applied=$tree/.swpsp-applied-files
-mkdir -p "$work"
-
 shopt -s nullglob
 patches=("$series_dir"/*.patch)
+fixes=("$fixes_dir"/*.patch)
 shopt -u nullglob
 
 if [ $check -eq 1 ]; then
 	[ ${#patches[@]} -gt 0 ] || bad "no patches in $series_dir"
 	rc=0
-	for p in "${patches[@]}"; do
+	for p in "${patches[@]}" "${fixes[@]}"; do
 		msg=$(cd "$src" && perl scripts/checkpatch.pl --strict -q "$p") || rc=1
 		[ -z "$msg" ] || { echo "$(basename "$p"):"; echo "$msg"; }
 	done
-	[ $rc -eq 0 ] && kps_log "checkpatch --strict: ${#patches[@]} patches clean"
+	[ $rc -eq 0 ] && kps_log "checkpatch --strict: $((${#patches[@]} + ${#fixes[@]})) patches clean"
 	exit $rc
 fi
+
+if [ $with_fixes -eq 1 ]; then
+	[ ${#fixes[@]} -gt 0 ] || bad "no patches in $fixes_dir"
+	base_tree=$tree base_out=$out
+	tree=$work/fixes/linux
+	out=$work/fixes/build
+	patches+=("${fixes[@]}")
+	name=$KPS_SWPSP_FIXES_VERSION
+else
+	name=$KPS_SWPSP_VERSION
+fi
+image=$out/arch/x86/boot/bzImage
+stamp=$out/.swpsp-stamp
+applied=$tree/.swpsp-applied-files
+mkdir -p "$work"
 
 want=$(cat "${patches[@]}" "$fragment" "$0" | sha256sum | cut -d' ' -f1)
 if [ $up_to_date -eq 1 ]; then
@@ -92,7 +115,7 @@ if [ $up_to_date -eq 1 ]; then
 	exit
 fi
 if [ $force -eq 0 ] && [ -f "$image" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-	[ $print_only -eq 1 ] || kps_log "swpsp kernel up to date (0 s)"
+	[ $print_only -eq 1 ] || kps_log "$name kernel up to date (0 s)"
 	echo "$image"
 	exit 0
 fi
@@ -101,8 +124,35 @@ fi
 t0=$(date +%s)
 
 # 1. The copy: once, then mrproper'd (the fetched tree has `make headers`
-#    output in it, which makes O= builds refuse it).
-if [ ! -f "$tree/.swpsp-copied" ]; then
+#    output in it, which makes O= builds refuse it). With --fixes: the
+#    plain kernel first, then hard links to its tree and a copy of its
+#    objects (see the head of this file), made again when the plain tree
+#    was copied anew.
+if [ $with_fixes -eq 1 ]; then
+	jargs=(--src "$src" --jobs "$jobs")
+	[ $force -eq 0 ] || jargs+=(--force)
+	"$0" "${jargs[@]}" >/dev/null || kps_die "$KPS_SWPSP_VERSION did not build ($name starts from it)"
+	base_id=$(stat -c '%i %Y' "$base_tree/.swpsp-copied")
+	if [ "$(cat "$work/fixes/.base" 2>/dev/null)" != "$base_id" ] || [ ! -d "$tree" ]; then
+		kps_log "linking $base_tree to $tree"
+		rm -rf "$work/fixes"
+		mkdir -p "$work/fixes"
+		cp -al "$base_tree" "$tree"
+		echo "$base_id" >"$work/fixes/.base"
+	fi
+	if [ ! -f "$out/.config" ]; then
+		kps_log "seeding $out from $base_out"
+		rm -rf "$out"
+		cp -a "$base_out" "$out"
+		rm -f "$stamp"
+		ln -sfn "$tree" "$out/source"
+		# shellcheck disable=SC2016 # perl's $ENV, not the shell's
+		grep -rlZF --include='*.cmd' --include='*.d' --include=Makefile \
+			-e "$base_tree" -e "$base_out" "$out" |
+			OLD_T=$base_tree NEW_T=$tree OLD_O=$base_out NEW_O=$out xargs -0 -r perl -pi -e \
+			's/\Q$ENV{OLD_T}\E(?![\w.+-])/$ENV{NEW_T}/g; s/\Q$ENV{OLD_O}\E(?![\w.+-])/$ENV{NEW_O}/g'
+	fi
+elif [ ! -f "$tree/.swpsp-copied" ]; then
 	kps_cache_ready 2500
 	kps_log "copying $src to $tree"
 	rm -rf "$tree"
@@ -142,9 +192,16 @@ for f in $(printf '%s\n' $previous $touched | sort -u); do
 		rm -f "$tree/$f"
 		continue
 	fi
-	cmp -s "$new" "$tree/$f" || { mkdir -p "$tree/$(dirname "$f")"; cp "$new" "$tree/$f"; }
+	# A new file, never a write through a hard link (--fixes shares the
+	# plain tree's files).
+	cmp -s "$new" "$tree/$f" || {
+		mkdir -p "$tree/$(dirname "$f")"
+		cp "$new" "$tree/$f.swpsp-new"
+		mv -f "$tree/$f.swpsp-new" "$tree/$f"
+	}
 done
-printf '%s\n' "$touched" >"$applied"
+printf '%s\n' "$touched" >"$applied.new"
+mv -f "$applied.new" "$applied"
 rm -rf "$stage" "$work/apply.err"
 
 # 3. The config: defconfig + kvm_guest.config + the fragment.  Kconfig only
@@ -157,6 +214,7 @@ kmake() {
 	nice -n 10 make -s -C "$tree" O="$out" CC="$cc" HOSTCC=gcc "$@"
 }
 mkdir -p "$out"
+rm -f "$tree/arch/x86/configs/swpsp.config"
 cp "$fragment" "$tree/arch/x86/configs/swpsp.config"
 kmake defconfig kvm_guest.config swpsp.config >/dev/null
 rm -f "$tree/arch/x86/configs/swpsp.config"
@@ -172,5 +230,5 @@ t1=$(date +%s)
 kmake -j"$jobs" bzImage
 t2=$(date +%s)
 echo "$want" >"$stamp"
-kps_log "swpsp kernel built: make $((t2 - t1)) s, total $((t2 - t0)) s ($(ccache -s 2>/dev/null | awk '/Hits:/ { print $2 " hits"; exit }'))"
+kps_log "$name kernel built: make $((t2 - t1)) s, total $((t2 - t0)) s ($(ccache -s 2>/dev/null | awk '/Hits:/ { print $2 " hits"; exit }'))"
 echo "$image"

@@ -84,6 +84,20 @@ L
 tally_is "a clean step" ktap 0 "5 passed, 0 failed, 2 skipped" 0 <<'L'
 5 passed, 0 failed, 2 skipped
 L
+# A run with --expect (expect.awk's lines): an expected failure passes, a
+# stale expectation (listed, passed) and an infrastructure error fail.
+tally_is "expectations: expected failures pass" ktap 0 "7 passed, 0 failed, 2 skipped" 0 <<'L'
+# Totals: pass:5 fail:0 xfail:2 xpass:0 skip:2 error:0
+5 passed, 2 failed, 2 skipped
+L
+tally_is "expectations: a stale one fails" ktap 1 "6 passed, 1 failed, 2 skipped" 1 <<'L'
+# Totals: pass:5 fail:0 xfail:1 xpass:1 skip:2 error:0
+6 passed, 1 failed, 2 skipped
+L
+tally_is "expectations: an unexpected failure" ktap 1 "6 passed, 1 failed, 2 skipped" 1 <<'L'
+# Totals: pass:5 fail:1 xfail:1 xpass:0 skip:2 error:0
+5 passed, 2 failed, 2 skipped
+L
 
 # Self-tests: plan and exit status are checked too.
 tally_is "self-test: clean" self 0 "1 passed, 0 failed, 1 skipped" 0 <<'L'

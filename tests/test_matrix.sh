@@ -75,6 +75,29 @@ t_eq "no FAIL cell: exit status 0" 0 "$?"
 t_eq "no footnote without n/a" 0 "$(grep -c '^# n/a' <<<"$("$M" --from "$tmp/new.ktap")")"
 t_match "label from the file name" "^case +new$" "$("$M" --from "$tmp/new.ktap")"
 
+# An expectations file's entry that passes on a kernel (the kernel was
+# fixed): XPASS, named as stale, and the matrix fails.
+cat >"$tmp/fixed.ktap" <<'K'
+TAP version 13
+1..3
+ok 1 a_test.f.default.one
+ok 2 a_test.g.default.known
+# XPASS expected to fail: known breakage
+ok 3 a_test.g.default.odd # SKIP unknown
+# Totals: pass:1 fail:0 xfail:0 xpass:1 skip:1 error:0
+2 passed, 0 failed, 1 skipped
+K
+grep -v '^not ok 3 \|^# a_test.c' "$tmp/new.ktap" | sed '/^not ok 5/d' >"$tmp/known.ktap"
+out=$("$M" --from broken="$tmp/known.ktap" fixed="$tmp/fixed.ktap")
+t_eq "stale expectation: the matrix fails" 1 "$?"
+t_eq "stale expectation: XFAIL then XPASS" "XFAIL XPASS" "$(row a_test.g.default.known "$out")"
+t_eq "stale expectation: XFAIL total" "1 0" "$(row XFAIL "$out")"
+t_eq "stale expectation: XPASS total" "0 1" "$(row XPASS "$out")"
+t_match "stale expectation: counted for the kernel" \
+	"^# fixed: 1 stale expectation: listed as expected to fail, passed \(XPASS\)$" "$out"
+t_match "stale expectation: named" "^#   stale on fixed: a_test\.g\.default\.known$" "$out"
+t_eq "stale expectation: none on the other kernel" 0 "$(grep -c '^# broken: .*stale' <<<"$out")"
+
 # --compact: alike rows of one program.fixture.variant fold, the others stay.
 out=$("$M" --compact --from x="$tmp/old.ktap" y="$tmp/old.ktap")
 t_match "compact: folded row" "^a_test\.f\.default\.\* \(2 of 3\) +n/a<6\.8 +n/a<6\.8$" "$out"
@@ -202,6 +225,10 @@ t_eq "run: a bzImage with modules" "--vm --kernel-image $img --modules $tmp" \
 run "$KPS_SWPSP_VERSION" -- --append swpsp_snp=off >/dev/null
 t_eq "run: the software SP kernel, no apt look-up" "--vm --kernel $KPS_SWPSP_VERSION --append swpsp_snp=off" \
 	"$(sed -n 's/^# args: //p' "$tmp/out/$KPS_SWPSP_VERSION.ktap")"
+run "$KPS_SWPSP_VERSION" "$KPS_SWPSP_FIXES_VERSION" -- --expect "$SUITE/expect/6.12.117.txt" >/dev/null
+t_eq "run: the software SP kernel with and without the fixes, one expectations file" \
+	"--vm --kernel $KPS_SWPSP_VERSION --expect $SUITE/expect/6.12.117.txt|--vm --kernel $KPS_SWPSP_FIXES_VERSION --expect $SUITE/expect/6.12.117.txt" \
+	"$(for k in "$KPS_SWPSP_VERSION" "$KPS_SWPSP_FIXES_VERSION"; do sed -n 's/^# args: //p' "$tmp/out/$k.ktap"; done | paste -sd'|')"
 
 rm -f "$tmp/out"/*
 run 6.1.0-56 6.1.0-99 >/dev/null

@@ -17,6 +17,7 @@ bad_option "bad timeout text" "positive number of seconds" --timeout ten
 bad_option "bad kernel" "Debian kernel version" --kernel latest
 bad_option "unknown kernel version" "unknown kernel version '6\.12\.999\+deb12'.*known: " --kernel 6.12.999+deb12
 bad_option "swpsp kernel on the host" "--kernel 6\.12\.117\+swpsp boots on the VM substrate; it excludes --host" --host --kernel 6.12.117+swpsp
+bad_option "swpsp+fixes kernel on the host" "--kernel 6\.12\.117\+swpsp\+fixes boots on the VM substrate; it excludes --host" --host --kernel 6.12.117+swpsp+fixes
 bad_option "append on the host" "--append passes kernel parameters to the VM substrate; it excludes --host" --host --append tsc=unstable
 bad_option "append with a line break" "--append: kernel parameters with a line break" --vm --append $'a\nb'
 bad_option "missing append value" "needs a value" --append

@@ -41,4 +41,23 @@ t_eq "make patches: one patch per program" \
 t_eq "make patches: only tools/testing/selftests/kvm is touched" "" \
 	"$(grep -h '^diff --git' "$tmp"/p/0*.patch | grep -v ' a/tools/testing/selftests/kvm/')"
 t_eq "make patches: signed off" "$(ls "$tmp"/p/0*.patch | grep -vc 0000-)" "$(grep -l '^Signed-off-by: ' "$tmp"/p/0*.patch | grep -vc 0000-)"
+# The kernel series (kernel/swpsp/) and the KVM fixes on top of it
+# (kernel/fixes/): checkpatch.pl --strict clean; the fixes are "KVM: SEV: "
+# patches, signed off, each naming the suite's failing cases, and apply
+# on top of the series.
+out=$("$SUITE/scripts/swpsp-kernel.sh" --src "$kdir" --check 2>&1)
+t_result $? "kernel patches: checkpatch.pl --strict clean" "$out"
+fixes=$(ls kernel/fixes/0*.patch)
+t_eq "kernel fixes: every subject starts 'KVM: SEV: '" "" \
+	"$(sed -n '/^Subject:/{N;s/\n / /;s/^Subject: \[PATCH [0-9]*\/[0-9]*\] //;p}' $fixes | grep -v '^KVM: SEV: ')"
+t_eq "kernel fixes: signed off" "$(wc -l <<<"$fixes")" "$(grep -l '^Signed-off-by: ' $fixes | wc -l)"
+t_eq "kernel fixes: each names a failing case of the suite" "$(wc -l <<<"$fixes")" \
+	"$(grep -l '^  protected_state_test\.' $fixes | wc -l)"
+mkdir -p "$tmp/k/arch/x86/kvm/svm"
+cp "$kdir/arch/x86/kvm/svm/sev.c" "$tmp/k/arch/x86/kvm/svm/"
+out=$(cd "$tmp/k" && for p in "$SUITE"/kernel/swpsp/0*.patch $fixes; do
+	case $p in /*) ;; *) p=$SUITE/$p ;; esac
+	git apply --include='arch/x86/kvm/svm/sev.c' "$p" 2>&1 || echo "$p does not apply"
+done)
+t_eq "kernel fixes: sev.c of the series takes them" "" "$out"
 t_done
