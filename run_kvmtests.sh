@@ -156,8 +156,11 @@ fi
 buildlog=$(mktemp)
 trap 'rm -f "$buildlog"' EXIT
 # KPS_STANDALONE=1: inside a kernel tree the Makefile would otherwise be
-# the tree's kvm Makefile (scripts/intree.mk).
-if ! make -C "$SUITE" -j"$(nproc)" KPS_STANDALONE=1 all >"$buildlog" 2>&1; then
+# the tree's kvm Makefile (scripts/intree.mk). Makefile.kps: the suite's
+# Makefile beside the tree's own (scripts/intree.sh copy).
+mk=$SUITE/Makefile
+[ -f "$SUITE/Makefile.kps" ] && mk=$SUITE/Makefile.kps
+if ! make -C "$SUITE" -f "$mk" -j"$(nproc)" KPS_STANDALONE=1 all >"$buildlog" 2>&1; then
 	grep -v '^make' "$buildlog" | tail -20 >&2
 	echo "$(basename "$0"): error: build failed (see above)" >&2
 	exit 1
