@@ -9,6 +9,10 @@
 #         [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]...
 #         [--append PARAMS]
 #         PAYLOAD_DIR -- COMMAND [ARGS...]
+#   vm.sh --prepare [--kernel VERSION]
+#         fetch the Debian kernel and build its cached base initramfs, boot
+#         nothing, print three lines: the kernel image, the base initramfs
+#         and the kernel release (lava/lava.sh builds its ramdisk on them)
 #
 # The kernel package is fetched with apt-get download into
 # $KPS_CACHE/kernels/VERSION (nothing installed system-wide), and a base
@@ -28,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 USAGE="usage: vm.sh [--kernel VERSION] [--kernel-image BZIMAGE [--modules DIR]] [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]... [--append PARAMS] PAYLOAD_DIR -- COMMAND [ARGS...]"
 # Bump when the base initramfs layout changes, so cached bases are rebuilt.
-BASE_RECIPE=1
+BASE_RECIPE=2
 CMDLINE="console=ttyS0 quiet panic=-1 tsc=reliable"
 # Single-threaded TCG: MTTCG with 2 vCPUs randomly panics the guest on VM
 # create/destroy (int3 in __schedule); -cpu max gives x86-64-v2, SVM and NPT.
@@ -181,6 +185,7 @@ build_base() {
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,suite,kps/mod}
 	cp "$bb" "$stage/bin/busybox"
 	cp "$here/vm-init.sh" "$stage/init"
+	cp "$here/guest-setup.sh" "$stage/kps/setup.sh"
 	chmod 755 "$stage/init"
 	: >"$stage/kps/modules"
 	if [ -n "$mroot" ]; then
@@ -207,18 +212,23 @@ build_base() {
 	rm -rf "$stage"
 }
 
-# Cached base initramfs of a fetched kernel, keyed by /init's content.
+# Cached base initramfs of a fetched kernel, keyed by the content of its
+# scripts.
 cached_base() {
 	local key dir t0
-	key=$({ echo "$BASE_RECIPE"; cat "$here/vm-init.sh"; } | sha1sum | cut -c1-12)
+	key=$({ echo "$BASE_RECIPE"; cat "$here/vm-init.sh" "$here/guest-setup.sh"; } | sha1sum | cut -c1-12)
 	dir=$(dirname "$kroot")
 	base=$dir/base-$key.cpio.gz
+	# Used now: the clean-up below keeps it.
+	touch -c "$base"
 	[ -f "$base" ] && return 0
 	exec 9>"$dir/.lock"
 	flock 9
 	if [ ! -f "$base" ]; then
 		t0=$(now_us)
-		rm -f "$dir"/base-*.cpio.gz
+		# Bases of other recipes unused for a day: another checkout of the
+		# suite (another version of the scripts) may still boot its own.
+		find "$dir" -maxdepth 1 -name 'base-*.cpio.gz' -mmin +1440 -delete
 		build_base "$kroot" "$kver" "$base"
 		kps_log "vm: base initramfs $(($(stat -c %s "$base") / 1024)) KiB built in $(secs "$t0" "$(now_us)")s"
 	fi
@@ -273,10 +283,7 @@ build_payload() {
 		cp -L "$(dirname "$libc")/libgcc_s.so.1" "$stage$(dirname "$libc")/"
 	fi
 	{
-		# Kernel parameters after the substrate's own (a later one wins).
-[[ $append != *[$'\n\r']* ]] || usage_error "--append '$append' has a line break"
-CMDLINE+=${append:+ $append}
-for f in "${envs[@]}"; do
+		for f in "${envs[@]}"; do
 			echo "export ${f%%=*}=$(shq "${f#*=}")"
 		done
 		printf 'set --'
@@ -308,6 +315,7 @@ modules=
 timeout_s=600
 envs=()
 append=
+prepare=0
 # vm.sh --check-kernel VERSION: exit 0 if VERSION is cached or apt offers
 # it, else one line and status 2 (the runner and matrix.sh ask before they
 # build or boot anything).
@@ -336,24 +344,32 @@ while [ $# -gt 0 ]; do
 		--append) append+="${append:+ }$2" ;;
 		esac
 		shift 2 ;;
+	--prepare) prepare=1; shift ;;
 	--) usage_error "PAYLOAD_DIR missing before --" ;;
 	-*) usage_error "unknown option $1" ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 1 ] || usage_error "PAYLOAD_DIR missing"
-payload=$1
-shift
-if [ $# -eq 0 ] || [ "$1" != -- ]; then
-	usage_error "expected -- after PAYLOAD_DIR"
+if [ $prepare -eq 1 ]; then
+	[ $# -eq 0 ] && [ -z "$kernel_image" ] || usage_error "--prepare takes --kernel VERSION only"
+else
+	[ $# -ge 1 ] || usage_error "PAYLOAD_DIR missing"
+	payload=$1
+	shift
+	if [ $# -eq 0 ] || [ "$1" != -- ]; then
+		usage_error "expected -- after PAYLOAD_DIR"
+	fi
+	shift
+	[ $# -ge 1 ] || usage_error "COMMAND missing after --"
+	command=("$@")
 fi
-shift
-[ $# -ge 1 ] || usage_error "COMMAND missing after --"
-command=("$@")
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || usage_error "--timeout '$timeout_s' is not a positive number of seconds"
 for f in "${envs[@]}"; do
 	[[ $f =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "--env '$f' is not NAME=VALUE"
 done
+# Kernel parameters after the substrate's own (a later one wins).
+[[ $append != *[$'\n\r']* ]] || usage_error "--append '$append' has a line break"
+CMDLINE+=${append:+ $append}
 if [ -n "$kernel_image" ]; then
 	[ -z "$kernel" ] || usage_error "--kernel and --kernel-image exclude each other"
 else
@@ -363,7 +379,7 @@ fi
 
 command -v qemu-system-x86_64 >/dev/null ||
 	vm_fail 125 "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
-[ -d "$payload" ] || vm_fail 125 "bad payload: $payload is not a directory"
+[ $prepare -eq 1 ] || [ -d "$payload" ] || vm_fail 125 "bad payload: $payload is not a directory"
 
 trap cleanup EXIT
 trap 'on_signal INT' INT
@@ -398,6 +414,10 @@ else
 	fetch_kernel "$kernel"
 	cached_base
 	label="$kver (Debian $kernel)"
+	if [ $prepare -eq 1 ]; then
+		printf '%s\n' "$kimage" "$base" "$kver"
+		exit 0
+	fi
 fi
 qver=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')
 kps_log "vm: kernel $label, qemu ${qver:-?}, tcg single-thread, -cpu max -smp 2 -m 2G${append:+, kernel parameters $append}"

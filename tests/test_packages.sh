@@ -36,12 +36,12 @@ t_eq "commands.txt: COMMAND PACKAGE [NOTE] lines, a note for every '-'" "" "$bad
 t_eq "commands.txt: each command once" "" "$(cut -d' ' -f1 "$tmp/list" | sort | uniq -d)"
 
 # The code: the project's scripts, Makefiles and Perl programs, comment
-# lines and trailing " # " comments left out. vm-init.sh runs in the guest
-# on busybox (checked below), so it is not host code.
+# lines and trailing " # " comments left out. vm-init.sh and guest-setup.sh
+# run in the guest on busybox (checked below), so they are not host code.
 host_files=("$SUITE/run_kvmtests.sh" "$SUITE/.ci/run" "$SUITE/Makefile" "$SUITE/suite.mk"
 	"$SUITE/scripts/intree.mk")
 for f in "$SUITE"/scripts/*.sh "$SUITE"/scripts/*.awk "$SUITE"/scripts/*.pl "$SUITE"/tests/*.sh; do
-	[ "$(basename "$f")" = vm-init.sh ] || host_files+=("$f")
+	case $(basename "$f") in vm-init.sh | guest-setup.sh) ;; *) host_files+=("$f") ;; esac
 done
 code_words() {
 	sed -e 's/^[[:space:]]*#.*//' -e 's/[[:space:]]#[[:space:]].*//' "$@" |
@@ -118,7 +118,8 @@ while read -r c p _; do
 done <"$tmp/list"
 t_eq "commands.txt: each package provides its command here (dpkg -S)" "" "${wrong# }"
 
-# --- the guest: vm-init.sh and the executor run on busybox ---
+# --- the guest: the /init scripts, guest-setup.sh and the executor run on
+# busybox ---
 if bb=$(is_cmd busybox); then
 	"$bb" --list | sort -u >"$tmp/applets"
 	missing=""
@@ -128,10 +129,11 @@ if bb=$(is_cmd busybox); then
 		# Words of the code that are not run (the list's "-" entries).
 		grep -q "^$(t_re_escape "$w") - " "$tmp/list" && continue
 		grep -qxF -- "$w" "$tmp/applets" || missing+=" $w"
-	done < <(code_words "$SUITE/scripts/vm-init.sh" "$SUITE/scripts/executor.sh")
-	t_eq "vm-init.sh and executor.sh: every command is a busybox applet" "" "${missing# }"
+	done < <(code_words "$SUITE/scripts/vm-init.sh" "$SUITE/scripts/guest-setup.sh" \
+		"$SUITE/lava/ramdisk-init.sh" "$SUITE/scripts/executor.sh")
+	t_eq "vm-init.sh, guest-setup.sh, ramdisk-init.sh and executor.sh: every command is a busybox applet" "" "${missing# }"
 else
-	echo "ok $((T_NUM += 1)) vm-init.sh and executor.sh: every command is a busybox applet # SKIP busybox not installed"
+	echo "ok $((T_NUM += 1)) vm-init.sh, guest-setup.sh, ramdisk-init.sh and executor.sh: every command is a busybox applet # SKIP busybox not installed"
 fi
 
 # --- a missing package stops the option before the build, in one line ---
