@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # Editing a kernel tree's tools/testing/selftests/kvm the way upstream does:
 # one "VAR += VALUE" line per file in its Makefile, the config fragment and
 # settings merged. Sourced by scripts/patches.sh (the patch series) and

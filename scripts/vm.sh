@@ -121,6 +121,17 @@ apt_knows() {
 	apt-cache show --no-all-versions "$1" >/dev/null 2>&1
 }
 
+# Debian's kernel packages are fetched with apt-get and unpacked with
+# dpkg-deb; elsewhere the kernel comes from --kernel-image.
+debian_kernel_tools() {
+	command -v apt-get >/dev/null && command -v apt-cache >/dev/null &&
+		command -v dpkg-deb >/dev/null
+}
+
+no_debian_kernel() {
+	echo "no kernel: the VM substrate boots Debian's $1, fetched with apt-get and dpkg-deb (absent here); pass --kernel-image BZIMAGE (x86_64 with KVM_AMD; --modules DIR if it is a module)"
+}
+
 # Fill $KPS_CACHE/kernels/$1 (root/ = the extracted package with modules.dep)
 # and set kroot, kver, kimage.
 fetch_kernel() {
@@ -129,8 +140,7 @@ fetch_kernel() {
 		usage_error "--kernel '$ver' is not a Debian kernel version (e.g. $KPS_IMAGE_VERSION or 6.1.0-56)"
 	dir=$KPS_CACHE/kernels/$ver
 	if [ ! -f "$dir/.ready" ]; then
-		command -v apt-get >/dev/null ||
-			vm_fail 125 "apt-get not found: cannot fetch $pkg (use --kernel-image)"
+		debian_kernel_tools || vm_fail 125 "$(no_debian_kernel "$pkg")"
 		# The .deb and the extracted image and modules (about 500 MB).
 		kps_cache_ready 700
 		if ! apt_knows "$pkg"; then
@@ -176,10 +186,10 @@ fetch_kernel() {
 build_base() {
 	local mroot=$1 mkver=$2 out=$3 stage=$tmp/base cmd path name bb deps
 	bb=$(command -v busybox || true)
-	[ -n "$bb" ] || vm_fail 125 "busybox not found (apt-get install busybox-static)"
+	[ -n "$bb" ] || vm_fail 125 "busybox not found (a statically linked one; Debian: busybox-static)"
 	# ldd says "not a dynamic executable" for a static binary.
 	if ldd "$bb" >/dev/null 2>&1; then
-		vm_fail 125 "$bb is dynamically linked (apt-get install busybox-static)"
+		vm_fail 125 "$bb is dynamically linked: the guest has no libraries (Debian: busybox-static)"
 	fi
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,suite,kps/mod}
@@ -324,7 +334,7 @@ if [ "${1:-}" = --check-kernel ]; then
 	pkg=$(kernel_package "$2") ||
 		usage_error "--kernel '$2' is not a Debian kernel version (e.g. $KPS_IMAGE_VERSION or 6.1.0-56)"
 	[ -f "$KPS_CACHE/kernels/$2/.ready" ] && exit 0
-	command -v apt-cache >/dev/null || exit 0
+	debian_kernel_tools || { echo "vm.sh: error: $(no_debian_kernel "$pkg")" >&2; exit 2; }
 	apt_knows "$pkg" && exit 0
 	echo "vm.sh: error: unknown kernel version '$2': apt has no $pkg (known: $(known_versions))" >&2
 	exit 2
@@ -378,7 +388,7 @@ else
 fi
 
 command -v qemu-system-x86_64 >/dev/null ||
-	vm_fail 125 "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+	vm_fail 125 "qemu-system-x86_64 not found (Debian: qemu-system-x86)"
 [ $prepare -eq 1 ] || [ -d "$payload" ] || vm_fail 125 "bad payload: $payload is not a directory"
 
 trap cleanup EXIT
