@@ -10,18 +10,23 @@
 SUITE := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD ?= $(SUITE)/build
 
-# In a kernel tree: when this directory is tools/testing/selftests/kvm, this
-# Makefile is the tree's kvm Makefile (scripts/intree.mk, lib.mk-compatible),
+# In a kernel tree: when this directory is tools/testing/selftests/kvm and
+# this file replaced the tree's kvm Makefile (scripts/intree.sh copy
+# --replace), it is that Makefile (scripts/intree.mk, lib.mk-compatible),
 # so `make -C tools/testing/selftests TARGETS=kvm [run_tests|install|gen_tar]`
 # works. The suite's own goals, and KPS_STANDALONE=1 (run_kvmtests.sh sets
-# it), keep the standalone build below.
+# it), keep the standalone build below, as does this file under another
+# name: Makefile.kps beside the tree's own kvm Makefile (scripts/intree.sh
+# copy, the default), where that Makefile builds the suite's programs.
 KPS_OWN_GOALS := check check-self bench patches matrix intree-check help \
 	mutation mutation-targets only/% lava differential
 KPS_IN_TREE := $(and $(wildcard $(SUITE)/../lib.mk),\
 	$(wildcard $(SUITE)/../kselftest_harness.h),$(wildcard $(SUITE)/../../../../Makefile))
 ifneq ($(KPS_IN_TREE),)
+ifeq ($(notdir $(lastword $(MAKEFILE_LIST))),Makefile)
 ifeq ($(KPS_STANDALONE)$(filter $(KPS_OWN_GOALS),$(MAKECMDGOALS)),)
 KPS_KSELFTEST := 1
+endif
 endif
 endif
 

@@ -150,17 +150,21 @@ if [ $kernel_set -eq 1 ] && [ $swpsp -eq 0 ]; then
 	msg=$("$SUITE/scripts/vm.sh" --check-kernel "$kernel" 2>&1) || bad "${msg#vm.sh: error: }"
 fi
 
-# Set up: packages, the kernel tree and the build. --junit and --report
-# need Debian's TAP::Formatter::JUnit: installed now, or one line naming it
-# before the build.
-"$SUITE/scripts/setup.sh" build ${junit:+report} ${report:+report} || exit 1
+# Set up: tools, the kernel tree and the build. --junit and --report need
+# the Perl module TAP::Formatter::JUnit, --vm qemu and a static busybox:
+# installed now (Debian), or one line naming them before the build.
+"$SUITE/scripts/setup.sh" build ${junit:+report} ${report:+report} \
+	$([ "$substrate" = vm ] && [ $print_substrate -eq 0 ] && echo vm) || exit 1
 # The kernel tree before make: a bad KSRC or cache is ksrc.sh's one line.
 "$SUITE/scripts/ksrc.sh" >/dev/null || exit 1
 buildlog=$(mktemp)
 trap 'rm -f "$buildlog"' EXIT
 # KPS_STANDALONE=1: inside a kernel tree the Makefile would otherwise be
-# the tree's kvm Makefile (scripts/intree.mk).
-if ! make -C "$SUITE" -j"$(nproc)" KPS_STANDALONE=1 all >"$buildlog" 2>&1; then
+# the tree's kvm Makefile (scripts/intree.mk). Makefile.kps: the suite's
+# Makefile beside the tree's own (scripts/intree.sh copy).
+mk=$SUITE/Makefile
+[ -f "$SUITE/Makefile.kps" ] && mk=$SUITE/Makefile.kps
+if ! make -C "$SUITE" -f "$mk" -j"$(nproc)" KPS_STANDALONE=1 all >"$buildlog" 2>&1; then
 	grep -v '^make' "$buildlog" | tail -20 >&2
 	echo "$(basename "$0"): error: build failed (see above)" >&2
 	exit 1
@@ -252,10 +256,6 @@ fi
 
 if [ "$substrate" = vm ] && [ $print_substrate -eq 0 ]; then
 	"$SUITE/scripts/setup.sh" vm || exit 1
-	command -v qemu-system-x86_64 >/dev/null || {
-		echo "$(basename "$0"): error: qemu-system-x86_64 not found in PATH (apt-get install qemu-system-x86)" >&2
-		exit 1
-	}
 fi
 if [ $print_substrate -eq 1 ]; then
 	echo "$substrate${reason:+ ($reason)}"

@@ -9,19 +9,9 @@
 # its commands and reads the results. LAVA has already unpacked its overlay
 # (/lava-<job>) and the kselftest tarball into this ramdisk.
 
-/bin/busybox --install -s
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
-# devtmpfs has no /dev/stdout (udev makes it): kselftest's runner writes the
-# programs' output to /dev/stdout, which would otherwise be a plain file.
-ln -sf /proc/self/fd /dev/fd
-ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout
-ln -sf /proc/self/fd/2 /dev/stderr
+# Busybox applets, PATH, HOME, /proc, /sys, /dev (with /dev/std*), /tmp
+# and kselftest's timeout: the part shared with scripts/vm-init.sh.
+. /kps/setup.sh
 
 # The kernel console is LAVA's only channel: kernel messages in the middle of
 # a "<LAVA_SIGNAL_TESTCASE ...>" line would cut a result, so keep only

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The suite as tools/testing/selftests/kvm of a kernel tree: copied there,
-# its Makefile (which replaces the tree's kvm/Makefile) includes this file,
+# The suite as tools/testing/selftests/kvm of a kernel tree, copied there
+# with scripts/intree.sh copy --replace (or cp -a): its Makefile (which
+# replaces the tree's kvm/Makefile) includes this file,
 # which is a lib.mk-compatible kvm Makefile, so the tree's own commands
 # work unchanged:
 #   make -C tools/testing/selftests TARGETS=kvm [O=DIR]
@@ -19,8 +20,8 @@
 # - <= 6.13 (the build logic was in the kvm/Makefile the suite replaced):
 #   upstream's SEV tests (sev_init2_tests, sev_smoke_test,
 #   sev_migrate_tests) only. Upstream's other kvm tests stay in the tree but
-#   are not built, installed or run; restore the tree's kvm/Makefile (e.g.
-#   git checkout) to get them back, or build the suite standalone (KSRC=).
+#   are not built, installed or run; scripts/intree.sh copy (no --replace)
+#   adds the suite to the tree's kvm/Makefile instead and keeps them.
 # libkvm: the tree's lib/*.c and lib/<arch>/*.{c,S} by wildcard (not a
 # copied list), lib/string_override.c apart, plus the suite's lib/kps_*.c.
 # The suite's own runner still works in the tree: ./run_kvmtests.sh.

@@ -45,13 +45,16 @@ fetch_cached_tree() {
 		echo "$tree"
 		return
 	fi
+	# Debian's package is the only source fetched: elsewhere a tree is needed.
+	if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+		kps_die "no kernel tree: set KSRC=/path/to/linux (a tree >= 6.10; the cache is filled from Debian's $KPS_SOURCE_PKG with apt-get and dpkg-deb, absent here)"
+	fi
 	# The .deb (150 MB) and the extracted tree with headers (1.7 GB).
 	kps_cache_ready 2000
 	mkdir -p "$dir"
 	exec 9>"$dir/.lock"
 	flock 9
 	if [ ! -f "$dir/.ready" ]; then
-		command -v apt-get >/dev/null || kps_die "apt-get not found; set KSRC=/path/to/linux"
 		kps_log "fetching $KPS_SOURCE_PKG=$KPS_SOURCE_VERSION into $dir"
 		rm -rf "$dir/deb" "$tree"
 		mkdir -p "$dir/deb"

@@ -24,6 +24,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 suite=$(dirname "$here")
+# shellcheck source-path=SCRIPTDIR source=kvmdir.sh
+. "$here/kvmdir.sh"
 me=patches.sh
 
 die() {
@@ -48,14 +50,9 @@ kvm=$tree/tools/testing/selftests/kvm
 command -v git >/dev/null || die "git not found (apt-get install git)"
 
 # Layout of the base tree.
-if [ -f "$kvm/Makefile.kvm" ]; then
-	mk=Makefile.kvm arch=x86 progs_var=TEST_GEN_PROGS_x86 lib_var=LIBKVM_x86
-else
-	mk=Makefile arch=x86_64 progs_var=TEST_GEN_PROGS_x86_64 lib_var=LIBKVM_x86_64
-fi
-# regex: the variable names above, no metacharacters.
-grep -q "^$progs_var += " "$kvm/$mk" && grep -q "^$lib_var += " "$kvm/$mk" ||
-	die "$kvm/$mk has no '$progs_var += ' or '$lib_var += ' lines (unknown layout)"
+kvm_layout "$kvm" ||
+	die "$kvm has no '$kvm_progs_var += ' or '$kvm_lib_var += ' lines in $kvm_mk (unknown layout)"
+mk=$kvm_mk arch=$kvm_arch
 
 ident=$(git -C "$suite" var GIT_AUTHOR_IDENT 2>/dev/null | sed 's/ [0-9]* [-+][0-9]*$//' || true)
 [ -n "$ident" ] || ident="KVM protected-state suite <kvm-protected-state@example.org>"
@@ -80,24 +77,6 @@ base_repo() {
 base_repo "$tmp/w"
 w=$tmp/w/tools/testing/selftests/kvm
 
-# Add "VAR += VALUE" lines after the last "VAR += " line of the Makefile.
-add_lines() {
-	local var=$1
-	shift
-	printf '%s\n' "$@" >"$tmp/lines"
-	awk -v var="$var" -v lines="$tmp/lines" '
-		{ l[NR] = $0 } index($0, var " += ") == 1 { last = NR }
-		END {
-			for (i = 1; i <= NR; i++) {
-				print l[i]
-				if (i == last)
-					while ((getline x < lines) > 0)
-						print var " += " x
-			}
-		}' "$w/$mk" >"$tmp/mk"
-	cp "$tmp/mk" "$w/$mk"
-}
-
 # The comment at the top of a C file, without the SPDX line and the " * ".
 describe() {
 	awk 'NR == 1 { next } /^\/\*/ { on = 1; next } on && /\*\// { exit }
@@ -120,7 +99,7 @@ cp "${hdrs[@]}" "$w/include/"
 cp "${libs[@]}" "$w/lib/"
 lines=()
 for f in "${libs[@]}"; do lines+=("lib/$(basename "$f")"); done
-add_lines "$lib_var" "${lines[@]}"
+kvm_add_lines "$w/$mk" "$kvm_lib_var" "${lines[@]}"
 {
 	echo "Add the helpers shared by the VM type and protected-state tests that"
 	echo "follow: the table of VM types (KVM_X86_DEFAULT_VM .. KVM_X86_TDX_VM)"
@@ -139,7 +118,7 @@ for f in "$suite"/x86_64/*.c; do
 	[ -f "$f" ] || continue
 	p=$(basename "$f" .c)
 	cp "$f" "$w/$arch/"
-	add_lines "$progs_var" "$arch/$p"
+	kvm_add_lines "$w/$mk" "$kvm_progs_var" "$arch/$p"
 	describe "$f" | awk -v p="$p - " 'NR == 1 && index($0, p) == 1 { $0 = substr($0, length(p) + 1) } 1' |
 		sed '1s/^./\U&/' |
 		commit "KVM: selftests: Add $p"
@@ -149,11 +128,7 @@ done
 
 # config: the options the suite needs that the tree's fragment lacks, each
 # with its comment from the suite's config.
-awk -v have="$w/config" '
-	BEGIN { while ((getline l < have) > 0) if (l ~ /^CONFIG_/) { split(l, a, "="); got[a[1]] = 1 } }
-	/^#/ { c = c $0 "\n"; next }
-	/^CONFIG_/ { split($0, a, "="); if (!got[a[1]]) { printf "%s%s\n", c, $0; got[a[1]] = 1 } c = ""; next }
-	{ c = "" }' "$suite/config" >"$tmp/config.add"
+kvm_config_missing "$w/config" "$suite/config" >"$tmp/config.add"
 if [ -s "$tmp/config.add" ]; then
 	# Upstream's fragments are sorted lists without comments.
 	{ grep '^CONFIG_' "$w/config"; grep '^CONFIG_' "$tmp/config.add"; } | sort -u >"$tmp/config"

@@ -14,26 +14,9 @@
 # The run's parameters come from the payload archive: /kps/run.conf exports
 # the --env variables and sets the positional parameters to COMMAND ARGS.
 
-/bin/busybox --install -s
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
-# kselftest's run_kselftest.sh (tests/test_intree.sh runs it here when the
-# host has no /dev/kvm) writes to /dev/stdout, which devtmpfs lacks, and
-# calls coreutils' timeout --foreground, which busybox's lacks (and busybox
-# exits 143, not 124, on expiry).
-ln -sf /proc/self/fd /dev/fd
-ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout
-ln -sf /proc/self/fd/2 /dev/stderr
-rm -f /usr/bin/timeout
-printf '%s\n' '#!/bin/sh' '[ "$1" = --foreground ] && shift' \
-	'busybox timeout "$@"' 'rc=$?' '[ $rc -eq 143 ] && exit 124' 'exit $rc' \
-	>/usr/bin/timeout
-chmod 755 /usr/bin/timeout
+# Busybox applets, PATH, HOME, /proc, /sys, /dev (with /dev/std*), /tmp
+# and kselftest's timeout: the part shared with lava/ramdisk-init.sh.
+. /kps/setup.sh
 
 # Raw mode: no "\n" -> "\r\n" translation, no echo of anything the host sends.
 exec 3<>/dev/ttyS1
@@ -74,7 +57,7 @@ dmesg | grep -E 'kvm|SVM' | tail -n 5
 
 [ -r /kps/run.conf ] || infra "payload archive has no /kps/run.conf"
 [ -d /suite ] || infra "payload archive has no /suite"
-export HOME=/root KPS_SUBSTRATE=vm
+export KPS_SUBSTRATE=vm
 # shellcheck source=/dev/null
 . /kps/run.conf
 cd /suite || infra "cannot cd /suite"

@@ -9,6 +9,10 @@
 #         [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]...
 #         [--append PARAMS]
 #         PAYLOAD_DIR -- COMMAND [ARGS...]
+#   vm.sh --prepare [--kernel VERSION]
+#         fetch the Debian kernel and build its cached base initramfs, boot
+#         nothing, print three lines: the kernel image, the base initramfs
+#         and the kernel release (lava/lava.sh builds its ramdisk on them)
 #
 # The kernel package is fetched with apt-get download into
 # $KPS_CACHE/kernels/VERSION (nothing installed system-wide), and a base
@@ -28,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 USAGE="usage: vm.sh [--kernel VERSION] [--kernel-image BZIMAGE [--modules DIR]] [--timeout SECONDS] [--console-log FILE] [--env NAME=VALUE]... [--append PARAMS] PAYLOAD_DIR -- COMMAND [ARGS...]"
 # Bump when the base initramfs layout changes, so cached bases are rebuilt.
-BASE_RECIPE=1
+BASE_RECIPE=2
 CMDLINE="console=ttyS0 quiet panic=-1 tsc=reliable"
 # Single-threaded TCG: MTTCG with 2 vCPUs randomly panics the guest on VM
 # create/destroy (int3 in __schedule); -cpu max gives x86-64-v2, SVM and NPT.
@@ -117,6 +121,17 @@ apt_knows() {
 	apt-cache show --no-all-versions "$1" >/dev/null 2>&1
 }
 
+# Debian's kernel packages are fetched with apt-get and unpacked with
+# dpkg-deb; elsewhere the kernel comes from --kernel-image.
+debian_kernel_tools() {
+	command -v apt-get >/dev/null && command -v apt-cache >/dev/null &&
+		command -v dpkg-deb >/dev/null
+}
+
+no_debian_kernel() {
+	echo "no kernel: the VM substrate boots Debian's $1, fetched with apt-get and dpkg-deb (absent here); pass --kernel-image BZIMAGE (x86_64 with KVM_AMD; --modules DIR if it is a module)"
+}
+
 # Fill $KPS_CACHE/kernels/$1 (root/ = the extracted package with modules.dep)
 # and set kroot, kver, kimage.
 fetch_kernel() {
@@ -125,8 +140,7 @@ fetch_kernel() {
 		usage_error "--kernel '$ver' is not a Debian kernel version (e.g. $KPS_IMAGE_VERSION or 6.1.0-56)"
 	dir=$KPS_CACHE/kernels/$ver
 	if [ ! -f "$dir/.ready" ]; then
-		command -v apt-get >/dev/null ||
-			vm_fail 125 "apt-get not found: cannot fetch $pkg (use --kernel-image)"
+		debian_kernel_tools || vm_fail 125 "$(no_debian_kernel "$pkg")"
 		# The .deb and the extracted image and modules (about 500 MB).
 		kps_cache_ready 700
 		if ! apt_knows "$pkg"; then
@@ -172,15 +186,16 @@ fetch_kernel() {
 build_base() {
 	local mroot=$1 mkver=$2 out=$3 stage=$tmp/base cmd path name bb deps
 	bb=$(command -v busybox || true)
-	[ -n "$bb" ] || vm_fail 125 "busybox not found (apt-get install busybox-static)"
+	[ -n "$bb" ] || vm_fail 125 "busybox not found (a statically linked one; Debian: busybox-static)"
 	# ldd says "not a dynamic executable" for a static binary.
 	if ldd "$bb" >/dev/null 2>&1; then
-		vm_fail 125 "$bb is dynamically linked (apt-get install busybox-static)"
+		vm_fail 125 "$bb is dynamically linked: the guest has no libraries (Debian: busybox-static)"
 	fi
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,suite,kps/mod}
 	cp "$bb" "$stage/bin/busybox"
 	cp "$here/vm-init.sh" "$stage/init"
+	cp "$here/guest-setup.sh" "$stage/kps/setup.sh"
 	chmod 755 "$stage/init"
 	: >"$stage/kps/modules"
 	if [ -n "$mroot" ]; then
@@ -207,18 +222,23 @@ build_base() {
 	rm -rf "$stage"
 }
 
-# Cached base initramfs of a fetched kernel, keyed by /init's content.
+# Cached base initramfs of a fetched kernel, keyed by the content of its
+# scripts.
 cached_base() {
 	local key dir t0
-	key=$({ echo "$BASE_RECIPE"; cat "$here/vm-init.sh"; } | sha1sum | cut -c1-12)
+	key=$({ echo "$BASE_RECIPE"; cat "$here/vm-init.sh" "$here/guest-setup.sh"; } | sha1sum | cut -c1-12)
 	dir=$(dirname "$kroot")
 	base=$dir/base-$key.cpio.gz
+	# Used now: the clean-up below keeps it.
+	touch -c "$base"
 	[ -f "$base" ] && return 0
 	exec 9>"$dir/.lock"
 	flock 9
 	if [ ! -f "$base" ]; then
 		t0=$(now_us)
-		rm -f "$dir"/base-*.cpio.gz
+		# Bases of other recipes unused for a day: another checkout of the
+		# suite (another version of the scripts) may still boot its own.
+		find "$dir" -maxdepth 1 -name 'base-*.cpio.gz' -mmin +1440 -delete
 		build_base "$kroot" "$kver" "$base"
 		kps_log "vm: base initramfs $(($(stat -c %s "$base") / 1024)) KiB built in $(secs "$t0" "$(now_us)")s"
 	fi
@@ -273,10 +293,7 @@ build_payload() {
 		cp -L "$(dirname "$libc")/libgcc_s.so.1" "$stage$(dirname "$libc")/"
 	fi
 	{
-		# Kernel parameters after the substrate's own (a later one wins).
-[[ $append != *[$'\n\r']* ]] || usage_error "--append '$append' has a line break"
-CMDLINE+=${append:+ $append}
-for f in "${envs[@]}"; do
+		for f in "${envs[@]}"; do
 			echo "export ${f%%=*}=$(shq "${f#*=}")"
 		done
 		printf 'set --'
@@ -308,6 +325,7 @@ modules=
 timeout_s=600
 envs=()
 append=
+prepare=0
 # vm.sh --check-kernel VERSION: exit 0 if VERSION is cached or apt offers
 # it, else one line and status 2 (the runner and matrix.sh ask before they
 # build or boot anything).
@@ -316,7 +334,7 @@ if [ "${1:-}" = --check-kernel ]; then
 	pkg=$(kernel_package "$2") ||
 		usage_error "--kernel '$2' is not a Debian kernel version (e.g. $KPS_IMAGE_VERSION or 6.1.0-56)"
 	[ -f "$KPS_CACHE/kernels/$2/.ready" ] && exit 0
-	command -v apt-cache >/dev/null || exit 0
+	debian_kernel_tools || { echo "vm.sh: error: $(no_debian_kernel "$pkg")" >&2; exit 2; }
 	apt_knows "$pkg" && exit 0
 	echo "vm.sh: error: unknown kernel version '$2': apt has no $pkg (known: $(known_versions))" >&2
 	exit 2
@@ -336,24 +354,32 @@ while [ $# -gt 0 ]; do
 		--append) append+="${append:+ }$2" ;;
 		esac
 		shift 2 ;;
+	--prepare) prepare=1; shift ;;
 	--) usage_error "PAYLOAD_DIR missing before --" ;;
 	-*) usage_error "unknown option $1" ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 1 ] || usage_error "PAYLOAD_DIR missing"
-payload=$1
-shift
-if [ $# -eq 0 ] || [ "$1" != -- ]; then
-	usage_error "expected -- after PAYLOAD_DIR"
+if [ $prepare -eq 1 ]; then
+	[ $# -eq 0 ] && [ -z "$kernel_image" ] || usage_error "--prepare takes --kernel VERSION only"
+else
+	[ $# -ge 1 ] || usage_error "PAYLOAD_DIR missing"
+	payload=$1
+	shift
+	if [ $# -eq 0 ] || [ "$1" != -- ]; then
+		usage_error "expected -- after PAYLOAD_DIR"
+	fi
+	shift
+	[ $# -ge 1 ] || usage_error "COMMAND missing after --"
+	command=("$@")
 fi
-shift
-[ $# -ge 1 ] || usage_error "COMMAND missing after --"
-command=("$@")
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || usage_error "--timeout '$timeout_s' is not a positive number of seconds"
 for f in "${envs[@]}"; do
 	[[ $f =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "--env '$f' is not NAME=VALUE"
 done
+# Kernel parameters after the substrate's own (a later one wins).
+[[ $append != *[$'\n\r']* ]] || usage_error "--append '$append' has a line break"
+CMDLINE+=${append:+ $append}
 if [ -n "$kernel_image" ]; then
 	[ -z "$kernel" ] || usage_error "--kernel and --kernel-image exclude each other"
 else
@@ -362,8 +388,8 @@ else
 fi
 
 command -v qemu-system-x86_64 >/dev/null ||
-	vm_fail 125 "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
-[ -d "$payload" ] || vm_fail 125 "bad payload: $payload is not a directory"
+	vm_fail 125 "qemu-system-x86_64 not found (Debian: qemu-system-x86)"
+[ $prepare -eq 1 ] || [ -d "$payload" ] || vm_fail 125 "bad payload: $payload is not a directory"
 
 trap cleanup EXIT
 trap 'on_signal INT' INT
@@ -398,6 +424,10 @@ else
 	fetch_kernel "$kernel"
 	cached_base
 	label="$kver (Debian $kernel)"
+	if [ $prepare -eq 1 ]; then
+		printf '%s\n' "$kimage" "$base" "$kver"
+		exit 0
+	fi
 fi
 qver=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')
 kps_log "vm: kernel $label, qemu ${qver:-?}, tcg single-thread, -cpu max -smp 2 -m 2G${append:+, kernel parameters $append}"

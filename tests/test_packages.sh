@@ -3,11 +3,12 @@
 # A fresh machine runs every README command: each external command the
 # project's scripts, Makefiles and Perl programs run (tests/data/
 # commands.txt, COMMAND PACKAGE) comes from a package that a fresh Debian 12
-# machine of this kind has (tests/data/fresh-machine-packages.tsv, the
-# committed copy of ../shared/data/fresh-machine-packages.tsv) or that
+# machine of this kind has (tests/data/fresh-machine-packages.tsv) or that
 # scripts/setup.sh installs. The list is checked for completeness against
 # the words of the code that are commands on this machine, its packages
-# against dpkg, and the runner stops before the build naming a missing one.
+# against dpkg, and the runner stops before the build naming a missing
+# tool. tests/test_portable.sh checks setup.sh where dpkg and apt-get are
+# absent.
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -19,13 +20,6 @@ FRESH=$D/fresh-machine-packages.tsv
 fresh_names() { awk -F'\t' '$1 == "apt" { sub(/:.*/, "", $2); print $2 }' "$1" | sort -u; }
 fresh_names "$FRESH" >"$tmp/fresh"
 t_eq "fresh-machine list: has packages" 1 "$(($(wc -l <"$tmp/fresh") > 100))"
-shared=$SUITE/../shared/data/fresh-machine-packages.tsv
-if [ -f "$shared" ]; then
-	t_eq "fresh-machine list: the committed copy equals ../shared's" "" \
-		"$(fresh_names "$shared" | diff "$tmp/fresh" - | grep '^[<>]')"
-else
-	echo "ok $((T_NUM += 1)) fresh-machine list: the committed copy equals ../shared's # SKIP no ../shared/data here"
-fi
 "$SUITE/scripts/setup.sh" --list all >"$tmp/setup"
 t_result $? "setup.sh --list all"
 
@@ -36,12 +30,12 @@ t_eq "commands.txt: COMMAND PACKAGE [NOTE] lines, a note for every '-'" "" "$bad
 t_eq "commands.txt: each command once" "" "$(cut -d' ' -f1 "$tmp/list" | sort | uniq -d)"
 
 # The code: the project's scripts, Makefiles and Perl programs, comment
-# lines and trailing " # " comments left out. vm-init.sh runs in the guest
-# on busybox (checked below), so it is not host code.
+# lines and trailing " # " comments left out. vm-init.sh and guest-setup.sh
+# run in the guest on busybox (checked below), so they are not host code.
 host_files=("$SUITE/run_kvmtests.sh" "$SUITE/.ci/run" "$SUITE/Makefile" "$SUITE/suite.mk"
 	"$SUITE/scripts/intree.mk")
 for f in "$SUITE"/scripts/*.sh "$SUITE"/scripts/*.awk "$SUITE"/scripts/*.pl "$SUITE"/tests/*.sh; do
-	[ "$(basename "$f")" = vm-init.sh ] || host_files+=("$f")
+	case $(basename "$f") in vm-init.sh | guest-setup.sh) ;; *) host_files+=("$f") ;; esac
 done
 code_words() {
 	sed -e 's/^[[:space:]]*#.*//' -e 's/[[:space:]]#[[:space:]].*//' "$@" |
@@ -118,7 +112,8 @@ while read -r c p _; do
 done <"$tmp/list"
 t_eq "commands.txt: each package provides its command here (dpkg -S)" "" "${wrong# }"
 
-# --- the guest: vm-init.sh and the executor run on busybox ---
+# --- the guest: the /init scripts, guest-setup.sh and the executor run on
+# busybox ---
 if bb=$(is_cmd busybox); then
 	"$bb" --list | sort -u >"$tmp/applets"
 	missing=""
@@ -128,29 +123,29 @@ if bb=$(is_cmd busybox); then
 		# Words of the code that are not run (the list's "-" entries).
 		grep -q "^$(t_re_escape "$w") - " "$tmp/list" && continue
 		grep -qxF -- "$w" "$tmp/applets" || missing+=" $w"
-	done < <(code_words "$SUITE/scripts/vm-init.sh" "$SUITE/scripts/executor.sh")
-	t_eq "vm-init.sh and executor.sh: every command is a busybox applet" "" "${missing# }"
+	done < <(code_words "$SUITE/scripts/vm-init.sh" "$SUITE/scripts/guest-setup.sh" \
+		"$SUITE/lava/ramdisk-init.sh" "$SUITE/scripts/executor.sh")
+	t_eq "vm-init.sh, guest-setup.sh, ramdisk-init.sh and executor.sh: every command is a busybox applet" "" "${missing# }"
 else
-	echo "ok $((T_NUM += 1)) vm-init.sh and executor.sh: every command is a busybox applet # SKIP busybox not installed"
+	echo "ok $((T_NUM += 1)) vm-init.sh, guest-setup.sh, ramdisk-init.sh and executor.sh: every command is a busybox applet # SKIP busybox not installed"
 fi
 
-# --- a missing package stops the option before the build, in one line ---
-# A dpkg-query that reports the JUnit converter absent, and a user that is
-# not root: --junit must name the package before any build (KSRC= points
-# nowhere, so reaching the build would give ksrc.sh's line instead).
+# --- a missing tool stops the option before the build, in one line ---
+# A perl that cannot load the JUnit converter, and a user that is not
+# root: --junit must name it and its Debian package before any build (KSRC=
+# points nowhere, so reaching the build would give ksrc.sh's line instead).
 mkdir -p "$tmp/bin"
-cat >"$tmp/bin/dpkg-query" <<'EOF'
+cat >"$tmp/bin/perl" <<'EOF'
 #!/bin/sh
-for a; do :; done
-[ "$a" = libtap-formatter-junit-perl ] && exit 1
-exec /usr/bin/dpkg-query "$@"
+[ "$1" = -MTAP::Formatter::JUnit ] && exit 2
+exec /usr/bin/perl "$@"
 EOF
 printf '#!/bin/sh\n[ "$1" = -u ] && { echo 1000; exit 0; }\nexec /usr/bin/id "$@"\n' >"$tmp/bin/id"
 chmod +x "$tmp/bin/"*
-t_one_line "--junit without libtap-formatter-junit-perl" 1 \
-	"missing Debian packages: libtap-formatter-junit-perl \(run as root, or: apt-get install libtap-formatter-junit-perl\)$" \
+t_one_line "--junit without TAP::Formatter::JUnit" 1 \
+	"missing: Perl module TAP::Formatter::JUnit \(Debian: run as root, or: apt-get install libtap-formatter-junit-perl\)$" \
 	env PATH="$tmp/bin:$PATH" KSRC=/nonexistent "$SUITE/run_kvmtests.sh" --junit "$tmp/j.xml"
-t_one_line "--report without libtap-formatter-junit-perl" 1 "missing Debian packages: libtap-formatter-junit-perl" \
+t_one_line "--report without TAP::Formatter::JUnit" 1 "missing: Perl module TAP::Formatter::JUnit" \
 	env PATH="$tmp/bin:$PATH" KSRC=/nonexistent "$SUITE/run_kvmtests.sh" --report "$tmp/rep"
-t_eq "--junit/--report without the package: nothing written" "" "$(ls -A "$tmp" | grep -vxE 'bin|fresh|setup|list|words|pkgs|applets')"
+t_eq "--junit/--report without the module: nothing written" "" "$(ls -A "$tmp" | grep -vxE 'bin|fresh|setup|list|words|pkgs|applets')"
 t_done
