@@ -36,9 +36,11 @@ Usage: $(basename "$0") [options]
                        only unexpected failures (and expected failures that
                        pass) fail the run
   --junit FILE         also write the results as JUnit XML
-  --report DIR         write DIR/results.ktap, results.xml (JUnit) and
+  --report DIR         write DIR/results.ktap, results.xml (JUnit),
                        environment.txt (kernel, CPU, SEV firmware, module
-                       parameters, VM types, substrate, suite revision)
+                       parameters, VM types, substrate, suite revision) and
+                       report.html (self-contained: per program a grid of
+                       VM types x phase/ioctl, messages in the cells)
   --model              run on the SEV/SEV-ES/SNP software model (model/)
   --preload LIB        LD_PRELOAD LIB for every test (repeatable; above the
                        model, in the order given)

@@ -4,7 +4,11 @@
 # Install the Debian packages a profile needs, if missing:
 #   build   compile the suite against a kernel tree (make headers included)
 #   vm      boot the VM substrate (qemu TCG, busybox initramfs, modules)
-#   report  --junit / --report (JUnit XML by TAP::Formatter::JUnit)
+#   report  --junit / --report (JUnit XML by TAP::Formatter::JUnit; the
+#           HTML page is python3's, on a fresh machine)
+#   html    the self-test that renders report.html in headless Chromium
+#           (tests/test_report_html.sh; not in report: 350 MB a --report
+#           does not need)
 #   valgrind  make valgrind
 #   intree  the suite inside a kernel tree (kselftest's install uses rsync)
 #   lava    make lava (Debian's lava-run)
@@ -23,10 +27,11 @@ set -euo pipefail
 pkgs_build="gcc make libc6-dev flex bison bc xz-utils"
 pkgs_vm="qemu-system-x86 busybox-static cpio kmod"
 pkgs_report="perl libtap-formatter-junit-perl"
+pkgs_html="chromium"
 pkgs_valgrind="valgrind"
 pkgs_intree="rsync"
 pkgs_lava="lava-dispatcher"
-pkgs_check="python3 perl git $pkgs_report $pkgs_valgrind $pkgs_intree $pkgs_lava"
+pkgs_check="python3 perl git $pkgs_report $pkgs_html $pkgs_valgrind $pkgs_intree $pkgs_lava"
 pkgs_swpsp="ccache libelf-dev libssl-dev git"
 
 list=0
@@ -37,13 +42,14 @@ for profile in "${@:-build}"; do
 	build) want+=" $pkgs_build" ;;
 	vm) want+=" $pkgs_vm" ;;
 	report) want+=" $pkgs_report" ;;
+	html) want+=" $pkgs_html" ;;
 	valgrind) want+=" $pkgs_valgrind" ;;
 	intree) want+=" $pkgs_intree" ;;
 	check) want+=" $pkgs_check" ;;
 	lava) want+=" $pkgs_lava" ;;
 	swpsp) want+=" $pkgs_swpsp" ;;
 	all) want+=" $pkgs_build $pkgs_vm $pkgs_check $pkgs_swpsp" ;;
-	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, lava, swpsp, check, all)" >&2; exit 2 ;;
+	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, html, valgrind, intree, lava, swpsp, check, all)" >&2; exit 2 ;;
 	esac
 done
 if [ $list -eq 1 ]; then
