@@ -50,10 +50,10 @@ run vm --vm
 # The whole suite on the model with -j 1 and -j N (N = this machine's
 # CPUs on the host, the guest's on the VM substrate), wall time of the
 # runner from start to summary, against the floor: the cases times one
-# VM+vCPU create+destroy on that substrate (kvm_env's floor, median of
-# the runs' banners and, on the host, of 5 more measurements here).
+# VM+vCPU create+destroy on that substrate (kvm_env's floor: the least of
+# the runs' banners and, on the host, of 5 more measurements here; other
+# load on the machine only raises it).
 # Target on the host: at most 2x the floor.
-median() { sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "" }'; }
 suite() {
 	# $1 = label, $2 = -j value ("" = the default), the rest runner arguments
 	local label=$1 j=$2 log t0 wall n
@@ -66,7 +66,7 @@ suite() {
 	echo "$wall $n $(tail -n1 "$log")" >"$log.fig"
 }
 floor_of() {
-	sed -n 's/^# floor: .*create\/destroy \([0-9]*\) us$/\1/p' "$tmp"/suite-"$1"-*.log "$tmp/$1.floor" 2>/dev/null | median
+	sed -n 's/^# floor: .*create\/destroy \([0-9]*\) us$/\1/p' "$tmp"/suite-"$1"-*.log "$tmp/$1.floor" 2>/dev/null | sort -n | head -n1
 }
 jobs_line() {
 	# $1 = label (host|vm), $2 = substrate option
