@@ -291,17 +291,17 @@ emit_jobs() {
 		FNR == 1 { part++; head = 1 }
 		head && /^# Starting [0-9]+ tests from [0-9]+ test cases\.$/ { nt += $3; nc += $6 }
 		/^(not )?ok [0-9]+ / { head = 0 }
-		{ line[part, FNR] = $0; n[part] = FNR; hd[part, FNR] = head }
+		{ line[part, FNR] = $0; n[part] = FNR; inhead[part, FNR] = head }
 		END {
 			for (p = 1; p <= part; p++)
 				for (i = 1; i <= n[p]; i++) {
 					l = line[p, i]
-					if (hd[p, i] && l ~ /^# Starting [0-9]+ tests from [0-9]+ test cases\.$/) {
+					if (inhead[p, i] && l ~ /^# Starting [0-9]+ tests from [0-9]+ test cases\.$/) {
 						if (p == 1)
 							print "# Starting " nt " tests from " nc " test cases."
 						continue
 					}
-					if (p > 1 && hd[p, i] && (l ~ /^TAP version / || l ~ /^1\.\.[0-9]+$/))
+					if (p > 1 && inhead[p, i] && (l ~ /^TAP version / || l ~ /^1\.\.[0-9]+$/))
 						continue
 					print l
 				}
@@ -370,12 +370,13 @@ run_all() {
 					parts = jobs < nf ? jobs : nf
 					if (parts > int(total / 100)) parts = int(total / 100)
 					if (parts < 1) parts = 1
-					g = 1; sum = 0
+					g = 1; acc = 0
 					for (i = 1; i <= nf; i++) {
 						# A new part once this one has its share,
 						# while fixtures remain for the parts left.
-						if (sum >= g * total / parts && g < parts && nf - i + 1 >= parts - g) g++
-						sum += cnt[ord[i]]
+						if (acc >= g * total / parts && g < parts && nf - i + 1 >= parts - g)
+							g = g + 1
+						acc += cnt[ord[i]]
 						print g, parts, ord[i]
 					}
 				}' "$tmp/list.$b" >"$tmp/parts"

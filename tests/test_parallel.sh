@@ -97,7 +97,7 @@ C
 	m=$("$R" --list-mutants | awk '$1 == "set_regs_dropped" { print $1 }')
 	if [ -n "$m" ]; then
 		compare "host, mutant $m" 2 --host --mutant "$m" -t default_vm_state_test -t vm_types_test
-		t_match "host, mutant: killed" "^# mutant $m: killed by " "$(cat "$tmp/jn.ktap")"
+		t_match "host, mutant: killed" "^# mutant $(t_re_escape "$m"): killed by " "$(cat "$tmp/jn.ktap")"
 	fi
 else
 	echo "ok $((T_NUM += 1)) host runs # SKIP no /dev/kvm that can create a VM here"
