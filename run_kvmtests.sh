@@ -20,6 +20,9 @@ Usage: $(basename "$0") [options]
                        a program (vm_types_test) or a case prefix
   --type TYPE          only cases of one VM type: ${TYPES// /|}
   --timeout S          per-program timeout in seconds (default 600)
+  -j N                 run up to N test programs at once (default: the
+                       target's CPUs, nproc; on the VM substrate the
+                       guest's); the stream is the one -j 1 prints
   --host | --vm        force the substrate (default: host if /dev/kvm can
                        create a VM, else the VM substrate)
   --kernel VERSION     Debian linux-image the VM substrate boots
@@ -38,9 +41,11 @@ Usage: $(basename "$0") [options]
                        only unexpected failures (and expected failures that
                        pass) fail the run
   --junit FILE         also write the results as JUnit XML
-  --report DIR         write DIR/results.ktap, results.xml (JUnit) and
+  --report DIR         write DIR/results.ktap, results.xml (JUnit),
                        environment.txt (kernel, CPU, SEV firmware, module
-                       parameters, VM types, substrate, suite revision)
+                       parameters, VM types, substrate, suite revision) and
+                       report.html (self-contained: per program a grid of
+                       VM types x phase/ioctl, messages in the cells)
   --model              run on the SEV/SEV-ES/SNP software model (model/)
   --preload LIB        LD_PRELOAD LIB for every test (repeatable; above the
                        model, in the order given)
@@ -61,7 +66,7 @@ bad() {
 }
 
 selects=() preloads=() mutants=()
-vtype="" timeout=600 substrate="" kernel=$KPS_IMAGE_VERSION
+vtype="" timeout=600 jobs="" substrate="" kernel=$KPS_IMAGE_VERSION
 list=0 model=0 verbose=0 upstream=0 list_mutants=0 print_substrate=0
 expect="" junit="" report="" kernel_image="" modules="" kernel_set=0
 append="" swpsp=0 swpsp_fixes=0
@@ -83,6 +88,10 @@ while [ $# -gt 0 ]; do
 		need_arg "$@"
 		[[ $2 =~ ^[1-9][0-9]*$ ]] || bad "--timeout needs a positive number of seconds, not '$2'"
 		timeout=$2; shift ;;
+	-j)
+		need_arg "$@"
+		[[ $2 =~ ^[1-9][0-9]*$ ]] || bad "-j needs a positive number of programs to run at once, not '$2'"
+		jobs=$2; shift ;;
 	--host) substrate=host ;;
 	--vm) substrate=vm ;;
 	--kernel)
@@ -127,7 +136,7 @@ while [ $# -gt 0 ]; do
 	--print-substrate) print_substrate=1 ;;
 	-v) verbose=1 ;;
 	-h | --help) usage; exit 0 ;;
-	*) bad "unknown option '$1' (accepted: --list -t --type --timeout --host --vm --kernel --kernel-image --append --modules --expect --junit --report --model --preload --mutant --list-mutants --with-upstream --print-substrate -v -h)" ;;
+	*) bad "unknown option '$1' (accepted: --list -t --type --timeout -j --host --vm --kernel --kernel-image --append --modules --expect --junit --report --model --preload --mutant --list-mutants --with-upstream --print-substrate -v -h)" ;;
 	esac
 	shift
 done
@@ -273,6 +282,7 @@ if [ $model -eq 1 ]; then
 fi
 
 exec_args=(--timeout "$timeout")
+[ -n "$jobs" ] && exec_args+=(--jobs "$jobs")
 [ -n "$vtype" ] && exec_args+=(--type "$vtype")
 for s in "${selects[@]}"; do exec_args+=(--select "$s"); done
 [ $list -eq 1 ] && exec_args+=(--list-only)

@@ -24,6 +24,7 @@ lib=$(cd "$(dirname "$0")" && pwd)/ktap_lib.awk
 
 root=.
 timeout=300
+jobs=
 list_only=0
 stop_on_fail=0
 preload=
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--root) root=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--jobs) jobs=$2; shift ;;
 	--list-only) list_only=1 ;;
 	--preload) preload="${preload:+$preload:}$2"; shift ;;
 	--select) selects="$selects $2"; shift ;;
@@ -52,6 +54,9 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$root" || exit 2
+# Programs run at once (--jobs N; default: the CPUs of this target).
+[ -n "$jobs" ] || jobs=$(nproc 2>/dev/null || echo 1)
+case $jobs in '' | *[!0-9]* | 0*) echo "executor: --jobs needs a positive number, not '$jobs'" >&2; exit 2 ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kps-exec.XXXXXX") || exit 2
 trap 'reap "$$\."; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
@@ -243,6 +248,79 @@ run_prog() {
 	return $rc
 }
 
+# One job of a parallel run (-j N > 1), in the background: a program, or a
+# part of one (a run of its fixtures), with its output in $tmp/job.$1.out,
+# its exit status and start and end times (centiseconds) in $tmp/job.$1.rc,
+# and $tmp/job.$1.done last. Every file is its own: jobs share nothing
+# here. $2 = KPS_RUN_ID's number, $3 = program, the rest its filters.
+run_job() {
+	j=$tmp/job.$1 n=$2 p=$3
+	shift 3
+	t0=$(now)
+	if [ ! -x "$p" ]; then
+		rc=127
+		: >"$j.out"
+	else
+		KPS_RUN_ID=$$.$n
+		export KPS_RUN_ID
+		preload_env timeout -s KILL "$timeout" "./$p" "$@" </dev/null >"$j.out" 2>&1
+		rc=$?
+		unset KPS_RUN_ID
+		[ $rc -ge 128 ] && reap "$$\\.$n\$"
+	fi
+	echo "$rc $t0 $(now)" >"$j.rc"
+	: >"$j.done"
+}
+
+# The block of jobs $1..$2 (the parts of one program, in its order) as
+# run_prog prints it; sets b, rc and $tmp/res. The parts' harness headers
+# become one: "Starting N tests from M test cases" with the sums (the
+# parts split the program's fixtures), the other parts' dropped. The exit
+# status is the first part's that is neither 0 nor 4 (KSFT_SKIP), else 4
+# if every part's is 4, else 0; the time runs from the first start to the
+# last end.
+emit_jobs() {
+	b=$(basename "$(cat "$tmp/job.$1.prog")")
+	k=$1 files= rcs=
+	while [ "$k" -le "$2" ]; do
+		files="$files $tmp/job.$k.out"
+		rcs="$rcs$(cat "$tmp/job.$k.rc")
+"
+		k=$((k + 1))
+	done
+	set -- $(printf '%s' "$rcs" | awk '
+		{ if (!t0 || $2 < t0) t0 = $2; if ($3 > t1) t1 = $3 }
+		$1 != 0 && $1 != 4 && rc == "" { rc = $1 }
+		$1 != 4 { all4 = 0 }
+		NR == 1 { all4 = ($1 == 4) }
+		END { print (rc != "" ? rc : all4 ? 4 : 0), t1 - t0 }')
+	rc=$1 t1=$2
+	# shellcheck disable=SC2086 # the parts' output files
+	awk '
+		FNR == 1 { part++; head = 1 }
+		head && /^# Starting [0-9]+ tests from [0-9]+ test cases\.$/ { nt += $3; nc += $6 }
+		/^(not )?ok [0-9]+ / { head = 0 }
+		{ line[part, FNR] = $0; n[part] = FNR; inhead[part, FNR] = head }
+		END {
+			for (p = 1; p <= part; p++)
+				for (i = 1; i <= n[p]; i++) {
+					l = line[p, i]
+					if (inhead[p, i] && l ~ /^# Starting [0-9]+ tests from [0-9]+ test cases\.$/) {
+						if (p == 1)
+							print "# Starting " nt " tests from " nc " test cases."
+						continue
+					}
+					if (p > 1 && inhead[p, i] && (l ~ /^TAP version / || l ~ /^1\.\.[0-9]+$/))
+						continue
+					print l
+				}
+		}' $files >"$tmp/out"
+	echo "@@BEGIN $b"
+	cat "$tmp/out"
+	echo "@@END $b $rc $((t1 / 100)).$(printf %02d $((t1 % 100)))"
+	case_results "$b" "$rc" "$tmp/out" >"$tmp/res"
+}
+
 # Did the last program fail a case the correct model (mutant none) passes?
 killed() {
 	case $rc in 0 | 1 | 4) ;; *) [ -s "$tmp/list.$b" ] && ! grep -q "	-	-\$" "$tmp/list.$b" && return 0 ;; esac
@@ -251,10 +329,26 @@ killed() {
 	     END { exit !found }' "$tmp/base" "$tmp/res"
 }
 
+# After a program's results are in $tmp/res (rc, b set): 1 to stop the run.
+after_prog() {
+	if [ -n "$mutant" ] && [ "$mutant" = none ]; then
+		cat "$tmp/res" >>"$tmp/base"
+	elif [ $stop_on_fail -eq 1 ] && killed; then
+		return 1
+	fi
+	return 0
+}
+
 # $1 (optional): globs; only the planned cases matching one of them run.
+# With -j N > 1, up to N jobs (programs, or parts of a big one) run at
+# once; each program's block is printed in the order of -j 1, once its
+# jobs and all before them have ended, so the case lines are the ones -j 1
+# prints.
 run_all() {
 	# Kept before the loop: "set -- -r ..." below replaces $1.
 	run_globs=${1:-}
+	njobs=0
+	rm -f "$tmp"/job.*
 	for p in $progs; do
 		# Run the whole program when all its cases are selected, else
 		# one -r filter per selected case.
@@ -268,13 +362,88 @@ run_all() {
 		else
 			set -- $(awk -F'\t' '{ printf "-r %s ", $2 }' "$tmp/sel")
 		fi
-		run_prog "$p" "$@"
-		if [ -n "$mutant" ] && [ "$mutant" = none ]; then
-			cat "$tmp/res" >>"$tmp/base"
-		elif [ $stop_on_fail -eq 1 ] && killed; then
+		if [ "$jobs" -eq 1 ]; then
+			run_prog "$p" "$@"
+			after_prog || return 1
+			continue
+		fi
+		# A harness program run whole, with many cases, runs as up to
+		# -j parts, each a run of its fixtures (-f; -r filters would
+		# cost the harness a getopt pass per filter per case); the
+		# parts are contiguous, so their outputs in order are its own.
+		b=$(basename "$p")
+		if [ $# -eq 0 ] && ! grep -q "	-	-\$" "$tmp/list.$b" && [ "$total" -ge 200 ]; then
+			awk -F'\t' -v jobs="$jobs" -v total="$total" '
+				{ split($2, f, ":"); if (!(f[1] in cnt)) ord[++nf] = f[1]; cnt[f[1]]++ }
+				END {
+					parts = jobs < nf ? jobs : nf
+					if (parts > int(total / 100)) parts = int(total / 100)
+					if (parts < 1) parts = 1
+					g = 1; acc = 0
+					for (i = 1; i <= nf; i++) {
+						# A new part once this one has its share,
+						# while fixtures remain for the parts left.
+						if (acc >= g * total / parts && g < parts && nf - i + 1 >= parts - g)
+							g = g + 1
+						acc += cnt[ord[i]]
+						print g, parts, ord[i]
+					}
+				}' "$tmp/list.$b" >"$tmp/parts"
+			read -r _ parts _ <"$tmp/parts"
+			i=1
+			while [ "$i" -le "$parts" ]; do
+				njobs=$((njobs + 1))
+				echo "$p" >"$tmp/job.$njobs.prog"
+				echo "$i $parts" >"$tmp/job.$njobs.part"
+				awk -v g="$i" '$1 == g { print "-f"; print $3 }' "$tmp/parts" >"$tmp/job.$njobs.args"
+				i=$((i + 1))
+			done
+			continue
+		fi
+		njobs=$((njobs + 1))
+		echo "$p" >"$tmp/job.$njobs.prog"
+		echo "1 1" >"$tmp/job.$njobs.part"
+		printf '%s\n' "$@" >"$tmp/job.$njobs.args"
+	done
+	[ "$jobs" -eq 1 ] && return 0
+	started=0 emitted=0
+	while [ $emitted -lt $njobs ]; do
+		# Programs running: started, not yet done.
+		running=0 k=$emitted
+		while [ $k -lt $started ]; do
+			k=$((k + 1))
+			[ -e "$tmp/job.$k.done" ] || running=$((running + 1))
+		done
+		if [ $started -lt $njobs ] && [ $running -lt "$jobs" ]; then
+			started=$((started + 1))
+			nrun=$((nrun + 1))
+			# shellcheck disable=SC2046 # -r filters, one word each
+			run_job $started $nrun "$(cat "$tmp/job.$started.prog")" \
+				$(cat "$tmp/job.$started.args") &
+			continue
+		fi
+		# The next program to print: all its parts done?
+		k=$((emitted + 1))
+		read -r _ parts <"$tmp/job.$k.part"
+		last=$((k + parts - 1)) i=$k
+		while [ $i -le $last ] && [ -e "$tmp/job.$i.done" ]; do
+			i=$((i + 1))
+		done
+		if [ $i -le $last ]; then
+			sleep 0.02
+			continue
+		fi
+		emitted=$last
+		emit_jobs $k $last
+		if ! after_prog; then
+			# A mutant killed: the programs still running stop, as
+			# with -j 1 they would not have started.
+			reap "$$\\."
+			wait
 			return 1
 		fi
 	done
+	wait
 	return 0
 }
 

@@ -6,8 +6,8 @@
 # result. Each kernel is one ./run_kvmtests.sh --vm run (one VM boot, bounded
 # by the runner's timeouts), one after the other.
 #
-#   matrix.sh [--compact] [--diff] [--out DIR] [KERNEL...] [-- RUNNER_ARGS...]
-#   matrix.sh [--compact] [--diff] --from [LABEL=]KTAP...
+#   matrix.sh [--compact] [--diff] [--out DIR] [--html FILE] [KERNEL...] [-- RUNNER_ARGS...]
+#   matrix.sh [--compact] [--diff] [--html FILE] --from [LABEL=]KTAP...
 #
 # KERNEL is a Debian kernel version (6.12.117+deb12, 6.1.0-56: --kernel),
 # 6.12.117+swpsp (the software Secure Processor kernel, kernel/swpsp/),
@@ -18,6 +18,9 @@
 # --type, --model, --timeout, --with-upstream, --preload, --expect, -v).
 # The KTAP streams are kept in DIR (default build/matrix), one per kernel;
 # --from draws the table from such streams without running anything.
+# The same grid, per program, goes to a self-contained HTML page (--html
+# FILE; default DIR/matrix.html after a run, none with --from), the
+# message, skip reason and spec row of each cell in it (report_html.py).
 #
 # A kernel older than the tree's libkvm allows (6.12's libkvm requires
 # KVM_SET_USER_MEMORY_REGION2, v6.8) skips every case that gives a vCPU
@@ -330,7 +333,7 @@ END {
 # The whole run is one function, read before it starts: editing this file
 # during a matrix does not change the running one.
 main() {
-	compact=0 diff=0 from=0 out=${MATRIX_OUT:-$SUITE/build/matrix}
+	compact=0 diff=0 from=0 out=${MATRIX_OUT:-$SUITE/build/matrix} html=
 	kernels=() rargs=()
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -340,11 +343,15 @@ main() {
 		--out)
 			[ $# -ge 2 ] && [ -n "$2" ] || bad "--out needs a directory"
 			out=$2; shift ;;
+		--html)
+			[ $# -ge 2 ] && [ -n "$2" ] || bad "--html needs a file"
+			[ -d "$(dirname "$2")" ] || bad "--html: no such directory '$(dirname "$2")'"
+			html=$2; shift ;;
 		-h | --help)
 			sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"
 			exit 0 ;;
 		--) shift; rargs=("$@"); break ;;
-		-*) bad "unknown option '$1' (accepted: --compact --diff --out DIR --from, then KERNEL... [-- RUNNER_ARGS...])" ;;
+		-*) bad "unknown option '$1' (accepted: --compact --diff --out DIR --html FILE --from, then KERNEL... [-- RUNNER_ARGS...])" ;;
 		*) kernels+=("$1") ;;
 		esac
 		shift
@@ -353,6 +360,16 @@ main() {
 	join_tab() {
 		local IFS=$'\t'
 		echo "$*"
+	}
+
+	# The HTML page of LABEL=FILE pairs; its failure fails the matrix.
+	write_html() {
+		[ -n "$html" ] || return 0
+		local i pairs=()
+		for i in "${!files[@]}"; do pairs+=("${labels[$i]}=${files[$i]}"); done
+		python3 "$here/report_html.py" --matrix --out "$html" "${pairs[@]}" ||
+			{ echo "matrix.sh: error: cannot write $html" >&2; return 1; }
+		echo "# matrix: HTML in $html" >&2
 	}
 
 	# Labels (unique) and the runner's kernel options of each entry.
@@ -386,7 +403,9 @@ main() {
 			echo "@@KERNEL $((i + 1))"
 			cat "${files[$i]}"
 		done | table "$(join_tab "${labels[@]}")" ""
-		exit $?
+		rc=$?
+		write_html || exit 1
+		exit $rc
 	fi
 
 	for a in "${rargs[@]}"; do
@@ -416,6 +435,7 @@ main() {
 
 	mkdir -p "$out" 2>/dev/null && [ -w "$out" ] || bad "cannot write to --out directory '$out'"
 	out=$(cd "$out" && pwd)
+	[ -n "$html" ] || html=$out/matrix.html
 	pid=
 	# shellcheck disable=SC2317 # called from traps
 	on_signal() {
@@ -465,6 +485,9 @@ main() {
 		echo "@@KERNEL $((i + 1))"
 		cat "${files[$i]}"
 	done | table "$(join_tab "${labels[@]}")" "$(join_tab "${secs[@]}")"
+	rc=$?
+	write_html || return 1
+	return $rc
 }
 
 main "$@"

@@ -10,7 +10,8 @@
 #                the exit status is then expect.awk's
 # --junit FILE   JUnit XML of the run (junit.pl, TAP::Formatter::JUnit)
 # --report DIR   DIR/results.ktap (the stream as printed), DIR/results.xml
-#                (JUnit), DIR/environment.txt (environment.sh)
+#                (JUnit), DIR/environment.txt (environment.sh), DIR/report.html
+#                (report_html.py: self-contained, one grid per program)
 # --argv ARGS    the runner's arguments, recorded in environment.txt
 # Without --expect the exit status is 0 unless a report cannot be written
 # (then 1, with one line on stderr).
@@ -75,6 +76,9 @@ if [ -n "$report" ]; then
 		die "cannot write $report/environment.txt"
 	[ -z "$expect" ] || cp "$expect" "$report/expectations.txt" ||
 		die "cannot copy $expect into $report"
-	echo "# report: $report (results.ktap, results.xml, environment.txt${expect:+, expectations.txt})" >&2
+	python3 "$here/report_html.py" --out "$report/report.html" \
+		--env "$report/environment.txt" ${expect:+--expect "$expect"} "$ktap" ||
+		die "cannot write $report/report.html"
+	echo "# report: $report (results.ktap, results.xml, environment.txt, report.html${expect:+, expectations.txt})" >&2
 fi
 exit "$rc"

@@ -4,7 +4,11 @@
 # Check that the tools a profile needs are present:
 #   build   compile the suite against a kernel tree (make headers included)
 #   vm      boot the VM substrate (qemu TCG, busybox initramfs, modules)
-#   report  --junit / --report (JUnit XML by TAP::Formatter::JUnit)
+#   report  --junit / --report (JUnit XML by TAP::Formatter::JUnit; the
+#           HTML page is python3's, on a fresh machine)
+#   html    the self-test that renders report.html in headless Chromium
+#           (tests/test_report_html.sh; not in report: 350 MB a --report
+#           does not need)
 #   valgrind  make valgrind
 #   intree  the suite inside a kernel tree (kselftest's install uses rsync)
 #   lava    make lava (Debian's lava-run)
@@ -43,6 +47,7 @@ report perl=TAP::Formatter::JUnit libtap-formatter-junit-perl
 valgrind valgrind valgrind
 intree rsync rsync
 lava lava-run lava-dispatcher
+html chromium chromium
 check python3 python3
 check perl perl
 check git git
@@ -57,10 +62,10 @@ list=0
 profiles=""
 for profile in "${@:-build}"; do
 	case $profile in
-	build | vm | report | valgrind | intree | lava | swpsp) profiles+=" $profile" ;;
-	check) profiles+=" check report valgrind intree lava" ;;
-	all) profiles+=" build vm check report valgrind intree lava swpsp" ;;
-	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, valgrind, intree, lava, swpsp, check, all)" >&2; exit 2 ;;
+	build | vm | report | html | valgrind | intree | lava | swpsp) profiles+=" $profile" ;;
+	check) profiles+=" check report html valgrind intree lava" ;;
+	all) profiles+=" build vm check report html valgrind intree lava swpsp" ;;
+	*) echo "setup.sh: unknown profile '$profile' (accepted: build, vm, report, html, valgrind, intree, lava, swpsp, check, all)" >&2; exit 2 ;;
 	esac
 done
 # The wanted CHECK PACKAGE lines, each once.

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make bench: figures, not pass/fail. Cold set-up (an empty cache), VM
-# substrate boot, each program's wall time per substrate, the software
-# model's overhead on the default-VM cases, and the protected-state matrix's
-# time per case against the floor of one ioctl on the same substrate.
+# substrate boot, each program's wall time per substrate, the whole suite
+# on the model with -j 1 and -j N against the floor (cases x one VM
+# create+destroy), the software model's overhead on the default-VM cases,
+# and the protected-state matrix's time per case against the floor of one
+# ioctl on the same substrate.
 # BENCH_COLD=0 skips the cold set-up (it downloads about 260 MB).
 set -uo pipefail
 SUITE=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,10 +46,59 @@ host=0
 "$SUITE/build/tools/kvm_env" --probe >/dev/null 2>&1 && host=1
 [ $host -eq 1 ] && run host --host
 run vm --vm
-# The whole suite on the model, boot to summary (targets: <= 5 s on host
-# KVM, <= 60 s on the VM substrate).
-[ $host -eq 1 ] && run host-model --host --model
-run vm-model --vm --model
+
+# The whole suite on the model with -j 1 and -j N (N = this machine's
+# CPUs on the host, the guest's on the VM substrate), wall time of the
+# runner from start to summary, against the floor: the cases times one
+# VM+vCPU create+destroy on that substrate (kvm_env's floor: the least of
+# the runs' banners and, on the host, of 5 more measurements here; other
+# load on the machine only raises it).
+# Target on the host: at most 2x the floor.
+suite() {
+	# $1 = label, $2 = -j value ("" = the default), the rest runner arguments
+	local label=$1 j=$2 log t0 wall n
+	shift 2
+	log=$tmp/suite-$label-j${j:-N}.log
+	t0=$(date +%s.%N)
+	"$R" "$@" ${j:+-j "$j"} >"$log" 2>&1
+	wall=$(echo "$(date +%s.%N) - $t0" | bc)
+	n=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
+	echo "$wall $n $(tail -n1 "$log")" >"$log.fig"
+}
+floor_of() {
+	sed -n 's/^# floor: .*create\/destroy \([0-9]*\) us$/\1/p' "$tmp"/suite-"$1"-*.log "$tmp/$1.floor" 2>/dev/null | sort -n | head -n1
+}
+jobs_line() {
+	# $1 = label (host|vm), $2 = substrate option
+	local label=$1 sub=$2 fl f wall n summ jn
+	suite "$label" 1 "$sub" --model
+	suite "$label" "" "$sub" --model
+	if [ "$label" = host ]; then
+		for _ in 1 2 3 4 5; do "$SUITE/build/tools/kvm_env"; done >"$tmp/host.floor" 2>/dev/null
+		jn=$(nproc)
+	else
+		jn="the guest's CPUs, 2"
+	fi
+	fl=$(floor_of "$label")
+	for f in "$tmp/suite-$label-j1.log.fig" "$tmp/suite-$label-jN.log.fig"; do
+		read -r wall n summ <"$f"
+		printf "suite on the model, %s, -j %s: %d cases, %.1f s (%s); floor %d x %s us = %.2f s; %.1fx the floor\n" \
+			"$label" "$([ "$f" = "$tmp/suite-$label-j1.log.fig" ] && echo 1 || echo "N ($jn)")" \
+			"$n" "$wall" "$summ" "$n" "$fl" "$(echo "$n * $fl / 1000000" | bc -l)" \
+			"$(echo "$wall * 1000000 / ($n * $fl)" | bc -l)"
+	done
+	if [ "$label" = host ]; then
+		# Where the host's time goes: the runner's fixed part (build
+		# check, listing, banner: --list) and each program.
+		t0=$(date +%s.%N)
+		"$R" --host --model --list >/dev/null 2>&1
+		printf "  runner's fixed part (build check, case listing, banner: --list): %.2f s\n" \
+			"$(echo "$(date +%s.%N) - $t0" | bc)"
+		sed -n 's/^# \([a-z0-9_]*\): exit status \([0-9]*\), \([0-9.]*\) s$/  -j 1: \1 \3 s/p' "$tmp/suite-host-j1.log"
+	fi
+}
+[ $host -eq 1 ] && jobs_line host --host
+jobs_line vm --vm
 
 # The model's overhead: default-VM cases with and without it (median of 5
 # on the host, where timings are stable enough to compare).

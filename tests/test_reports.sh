@@ -143,6 +143,8 @@ done
 t_match "environment: suite git revision" "^suite: kvm-protected-state [0-9a-f]{7,}" "$env"
 t_match "environment: VM types decoded" "^vm_types: 0x[0-9a-f]+ \(DEFAULT" "$env"
 t_match "environment: result line" "^result: $(t_re_escape "$summary")$" "$env"
+t_eq "report: report.html, one cell per case (tests/test_report_html.sh checks it)" "$((np + nf + ns))" \
+	"$(grep -o 'data-case=' "$tmp/rep/report.html" 2>/dev/null | wc -l)"
 
 # Expected failures: all failing cases listed -> exit 0, KTAP unchanged.
 grep '^not ok' "$tmp/plain.ktap" | sed -E 's/^not ok [0-9]+ ([^ ]+).*/\1 KVM_GET_REGS fails with EIO here (test preload)/' >"$tmp/all.expect"
