@@ -17,9 +17,14 @@ kvm_layout() {
 		kvm_mk=Makefile kvm_arch=x86_64
 	fi
 	kvm_progs_var=TEST_GEN_PROGS_$kvm_arch kvm_lib_var=LIBKVM_$kvm_arch
-	# regex: the variable names above, no metacharacters.
-	grep -q "^$kvm_progs_var += " "$1/$kvm_mk" 2>/dev/null &&
-		grep -q "^$kvm_lib_var += " "$1/$kvm_mk"
+	kvm_has_prefix "$1/$kvm_mk" "$kvm_progs_var += " &&
+		kvm_has_prefix "$1/$kvm_mk" "$kvm_lib_var += "
+}
+
+# kvm_has_prefix FILE PREFIX: FILE has a line starting with PREFIX (a plain
+# string, not a regex).
+kvm_has_prefix() {
+	awk -v p="$2" 'index($0, p) == 1 { f = 1; exit } END { exit !f }' "$1" 2>/dev/null
 }
 
 # kvm_add_lines FILE VAR VALUE...: add "VAR += VALUE" after the last
