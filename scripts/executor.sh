@@ -209,6 +209,17 @@ case_results() {
 	awk -v p="$1" -f "$lib" -f "$tmp/results.awk" "$3"
 }
 
+# Why program $1 cannot run here (exit status 0 and the reason), for both
+# run_prog and run_job. The upstream smoke test runs SEV, SEV-ES and SNP
+# guests; on the software Secure Processor (kernel/swpsp/) the CPU is the
+# SVM of QEMU TCG: no encrypted guest can run there
+# (KVM_EXIT_INTERNAL_ERROR for SEV, no exit for SEV-ES).
+cannot_run() {
+	[ "$1" = sev_smoke_test ] && [ -e /sys/bus/platform/devices/swpsp ] &&
+		[ "${preload#*libkvm_sev_model}" = "$preload" ] || return 1
+	echo "an encrypted guest cannot run: SEV is the software Secure Processor (/sys/bus/platform/devices/swpsp) and the SVM of QEMU TCG has no VMSA encryption and no C-bit"
+}
+
 run_prog() {
 	# $1 = program; the rest of the arguments are -r filters, if any.
 	p=$1
@@ -219,14 +230,8 @@ run_prog() {
 	if [ ! -x "$p" ]; then
 		rc=127
 		: >"$tmp/out"
-	elif [ "$b" = sev_smoke_test ] && [ -e /sys/bus/platform/devices/swpsp ] &&
-		[ "${preload#*libkvm_sev_model}" = "$preload" ]; then
-		# The upstream smoke test runs SEV, SEV-ES and SNP guests; SEV
-		# here is the software Secure Processor (kernel/swpsp/) and the
-		# CPU the SVM of QEMU TCG: no encrypted guest can run there
-		# (KVM_EXIT_INTERNAL_ERROR for SEV, no exit for SEV-ES).
-		echo "1..0 # SKIP an encrypted guest cannot run: SEV is the software Secure Processor (/sys/bus/platform/devices/swpsp) and the SVM of QEMU TCG has no VMSA encryption and no C-bit" |
-			tee "$tmp/out"
+	elif why=$(cannot_run "$b"); then
+		echo "1..0 # SKIP $why" | tee "$tmp/out"
 		rc=4
 	else
 		nrun=$((nrun + 1))
@@ -260,6 +265,9 @@ run_job() {
 	if [ ! -x "$p" ]; then
 		rc=127
 		: >"$j.out"
+	elif why=$(cannot_run "$(basename "$p")"); then
+		echo "1..0 # SKIP $why" >"$j.out"
+		rc=4
 	else
 		KPS_RUN_ID=$$.$n
 		export KPS_RUN_ID
