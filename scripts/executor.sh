@@ -220,6 +220,30 @@ cannot_run() {
 	echo "an encrypted guest cannot run: SEV is the software Secure Processor (/sys/bus/platform/devices/swpsp) and the SVM of QEMU TCG has no VMSA encryption and no C-bit"
 }
 
+# Run program $2 (its filters after it) as run number $1 (KPS_RUN_ID),
+# output and errors on stdout: the one way run_prog and run_job run a
+# program. Exit status: the program's; 127 if it is not built; 4
+# (KSFT_SKIP) after a plan line naming why if cannot_run says it cannot
+# run here.
+exec_prog() {
+	id=$1 p=$2
+	shift 2
+	if [ ! -x "$p" ]; then
+		return 127
+	elif why=$(cannot_run "$(basename "$p")"); then
+		echo "1..0 # SKIP $why"
+		return 4
+	fi
+	KPS_RUN_ID=$$.$id
+	export KPS_RUN_ID
+	preload_env timeout -s KILL "$timeout" "./$p" "$@" </dev/null 2>&1
+	rc=$?
+	unset KPS_RUN_ID
+	# Killed (timeout, signal): what it left runs on.
+	[ $rc -ge 128 ] && reap "$$\\.$id\$"
+	return $rc
+}
+
 run_prog() {
 	# $1 = program; the rest of the arguments are -r filters, if any.
 	p=$1
@@ -227,26 +251,12 @@ run_prog() {
 	b=$(basename "$p")
 	echo "@@BEGIN $b"
 	t0=$(now)
-	if [ ! -x "$p" ]; then
-		rc=127
-		: >"$tmp/out"
-	elif why=$(cannot_run "$b"); then
-		echo "1..0 # SKIP $why" | tee "$tmp/out"
-		rc=4
-	else
-		nrun=$((nrun + 1))
-		{
-			KPS_RUN_ID=$$.$nrun
-			export KPS_RUN_ID
-			preload_env timeout -s KILL "$timeout" "./$p" "$@" </dev/null 2>&1
-			rc=$?
-			unset KPS_RUN_ID
-			# Killed (timeout, signal): what it left runs on.
-			[ $rc -ge 128 ] && reap "$$\\.$nrun\$"
-			echo $rc >"$tmp/rc"
-		} | tee "$tmp/out"
-		rc=$(cat "$tmp/rc")
-	fi
+	nrun=$((nrun + 1))
+	{
+		exec_prog $nrun "$p" "$@"
+		echo $? >"$tmp/rc"
+	} | tee "$tmp/out"
+	rc=$(cat "$tmp/rc")
 	t1=$(($(now) - t0))
 	echo "@@END $b $rc $((t1 / 100)).$(printf %02d $((t1 % 100)))"
 	case_results "$b" "$rc" "$tmp/out" >"$tmp/res"
@@ -262,21 +272,8 @@ run_job() {
 	j=$tmp/job.$1 n=$2 p=$3
 	shift 3
 	t0=$(now)
-	if [ ! -x "$p" ]; then
-		rc=127
-		: >"$j.out"
-	elif why=$(cannot_run "$(basename "$p")"); then
-		echo "1..0 # SKIP $why" >"$j.out"
-		rc=4
-	else
-		KPS_RUN_ID=$$.$n
-		export KPS_RUN_ID
-		preload_env timeout -s KILL "$timeout" "./$p" "$@" </dev/null >"$j.out" 2>&1
-		rc=$?
-		unset KPS_RUN_ID
-		[ $rc -ge 128 ] && reap "$$\\.$n\$"
-	fi
-	echo "$rc $t0 $(now)" >"$j.rc"
+	exec_prog "$n" "$p" "$@" >"$j.out"
+	echo "$? $t0 $(now)" >"$j.rc"
 	: >"$j.done"
 }
 
