@@ -68,3 +68,10 @@ t_done() {
 	echo "1..$T_NUM"
 	[ $T_FAIL -eq 0 ]
 }
+
+# t_fault_preload OUT: build tests/fault_preload.c (KVM_GET_REGS fails with
+# EIO; T_NO_EIO and T_HANG change that) as the preload library OUT.
+t_fault_preload() {
+	gcc -shared -fPIC -O2 -isystem "$("$SUITE/scripts/ksrc.sh")/usr/include" \
+		-o "$1" "$SUITE/tests/fault_preload.c" -ldl
+}

@@ -46,48 +46,15 @@ if "$SUITE/build/tools/kvm_env" --probe >/dev/null 2>&1; then
 	compare "host, model, -j 3" 3 --host --model -t protected_state_test -t vm_types_test
 
 	# Failures, with the harness' messages (KVM_GET_REGS fails).
-	cat >"$tmp/eio.c" <<'C'
-// SPDX-License-Identifier: GPL-2.0-only
-/* KVM_GET_REGS fails with EIO; KVM_RUN never returns. */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <unistd.h>
-#include <linux/kvm.h>
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	static int (*real)(int, unsigned long, void *);
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (req == KVM_GET_REGS && getenv("T_EIO")) {
-		errno = EIO;
-		return -1;
-	}
-	if (req == KVM_RUN && getenv("T_HANG"))
-		for (;;)
-			pause();
-	if (!real)
-		real = (int (*)(int, unsigned long, void *))dlsym(RTLD_NEXT, "ioctl");
-	return real(fd, req, arg);
-}
-C
-	gcc -shared -fPIC -O2 -isystem "$("$SUITE/scripts/ksrc.sh")/usr/include" \
-		-o "$tmp/p.so" "$tmp/eio.c" -ldl
-	T_EIO=1 compare "host, failures" 2 --host --preload "$tmp/p.so" -t default_vm_state_test -t protected_state_test.after_launch
+	t_fault_preload "$tmp/p.so"
+	compare "host, failures" 2 --host --preload "$tmp/p.so" -t default_vm_state_test -t protected_state_test.after_launch
 	t_eq "host, failures: some cases fail" 1 "$(grep -cm1 '^not ok ' "$tmp/jn.ktap")"
 	t_match "host, failures: the message before the failing case" \
 		"KVM_GET_REGS on type default phase fresh_vcpu: expected ret=0, seen ret=-1 errno=EIO" "$(cat "$tmp/jn.ktap")"
 
 	# Timeouts: programs killed at --timeout, their cases TIMEOUT, as
 	# with -j 1; nothing of theirs left running.
-	T_HANG=1 compare "host, timeouts" 2 --host --timeout 2 --preload "$tmp/p.so" \
+	T_NO_EIO=1 T_HANG=1 compare "host, timeouts" 2 --host --timeout 2 --preload "$tmp/p.so" \
 		-t default_vm_state_test.after_run.default.get_regs -t vm_types_test -t protected_state_test.run_after
 	t_match "host, timeouts: a TIMEOUT case" "^not ok [0-9]+ default_vm_state_test\.after_run\.default\.get_regs # TIMEOUT$" "$(cat "$tmp/jn.ktap")"
 	left=$(for e in /proc/[0-9]*/environ; do { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -q '^T_HANG=' && echo "${e%/environ}"; done)

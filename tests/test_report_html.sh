@@ -234,35 +234,7 @@ browser_checks "$tmp/m.html" "matrix page" a_test.after_launch.snp.get_regs
 # --- a real run's report (failures injected with a preload) ---
 sub=--vm
 "$SUITE/build/tools/kvm_env" --probe >/dev/null 2>&1 && sub=--host
-cat >"$tmp/eio.c" <<'C'
-// SPDX-License-Identifier: GPL-2.0-only
-/* Fail KVM_GET_REGS with EIO. */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <stdarg.h>
-#include <linux/kvm.h>
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	static int (*real)(int, unsigned long, void *);
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (req == KVM_GET_REGS) {
-		errno = EIO;
-		return -1;
-	}
-	if (!real)
-		real = (int (*)(int, unsigned long, void *))dlsym(RTLD_NEXT, "ioctl");
-	return real(fd, req, arg);
-}
-C
-gcc -shared -fPIC -O2 -isystem "$("$SUITE/scripts/ksrc.sh")/usr/include" \
-	-o "$tmp/eio.so" "$tmp/eio.c" -ldl
+t_fault_preload "$tmp/eio.so"
 "$R" "$sub" --preload "$tmp/eio.so" -t default_vm_state_test.fresh_vcpu --report "$tmp/rep" >"$tmp/run.ktap" 2>"$tmp/run.err"
 t_eq "real run with failures: exit status 1" 1 "$?"
 t_match "the runner names report.html" "^# report: .*report\.html" "$(cat "$tmp/run.err")"

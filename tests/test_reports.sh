@@ -91,35 +91,7 @@ fi
 # --- a real run with failures ---
 sub=--vm
 "$SUITE/build/tools/kvm_env" --probe >/dev/null 2>&1 && sub=--host
-cat >"$tmp/eio.c" <<'C'
-// SPDX-License-Identifier: GPL-2.0-only
-/* Fail KVM_GET_REGS with EIO: a stand-in for a platform bug. */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <stdarg.h>
-#include <linux/kvm.h>
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	static int (*real)(int, unsigned long, void *);
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (req == KVM_GET_REGS) {
-		errno = EIO;
-		return -1;
-	}
-	if (!real)
-		real = (int (*)(int, unsigned long, void *))dlsym(RTLD_NEXT, "ioctl");
-	return real(fd, req, arg);
-}
-C
-gcc -shared -fPIC -O2 -isystem "$("$SUITE/scripts/ksrc.sh")/usr/include" \
-	-o "$tmp/eio.so" "$tmp/eio.c" -ldl
+t_fault_preload "$tmp/eio.so"
 run() {
 	# $1 = log; the rest = runner options
 	local log=$1
